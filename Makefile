@@ -1,0 +1,55 @@
+# The two commands of the README: `make run` (demo) and `make test` (whole suite).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DEMO_FIXTURES := 01_users 02_messages 03_message_history 04_notifications
+
+# The first interpreter found that is Python 3.12 or newer.
+FIND_PYTHON = for candidate in python3.13 python3.12 python3.14 python3 python; do \
+	if command -v $$candidate >/dev/null 2>&1 && \
+	   $$candidate -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
+		echo $$candidate; break; fi; done
+
+.PHONY: help install run demo-data test lint format
+
+help:
+	@echo "make run    install into .venv, migrate, load the demo data, serve on http://$(HOST):$(PORT)/"
+	@echo "make test   lint and run the whole test suite (SQLite, local-memory cache)"
+
+$(VENV)/.installed: requirements.txt
+	@python=$$($(FIND_PYTHON)); \
+	if [ -z "$$python" ]; then echo "Python 3.12 or newer is needed (none found on PATH)." >&2; exit 1; fi; \
+	echo "Creating $(VENV) with $$python"; \
+	$$python -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+install: $(VENV)/.installed
+
+demo-data: install
+	DEBUG=1 $(PY) manage.py migrate --noinput
+	DEBUG=1 $(PY) manage.py loaddata $(DEMO_FIXTURES)
+
+run: demo-data
+	@echo
+	@echo "  Moderation desk: http://$(HOST):$(PORT)/admin/"
+	@echo "    moderator login: moderator / moderate-2026   (superuser: admin / moderate-2026)"
+	@echo "  User pages:       http://$(HOST):$(PORT)/"
+	@echo "    any demo user (for example amara) / demo-password-2026"
+	@echo
+	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+test: lint
+	DEBUG=1 $(VENV)/bin/pytest $(PYTEST_ARGS)

@@ -1,0 +1,236 @@
+"""The messaging domain: messages in threads, notifications, edit history.
+
+Writes go through ``messaging.services``; reads through ``messaging.managers``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from messaging.managers import MessageManager, UnreadMessagesManager
+
+# Long enough for any real message, short enough that one message cannot fill a page
+# or a CSV cell (spreadsheets cut cells at 32,767 characters).
+MAX_CONTENT_LENGTH = 10_000
+
+
+def validate_not_blank(value: str) -> None:
+    if not value.strip():
+        raise ValidationError("A message cannot be empty.", code="blank")
+
+
+class Message(models.Model):
+    """One message from ``sender`` to ``receiver``; a reply points at its parent.
+
+    ``thread`` is the thread's first message (itself for a root) and ``depth`` the
+    distance from it: both are set on the first save and never change, so a whole
+    thread is one indexed query whatever its depth.
+
+    A *tombstone* is a message whose author deleted their account while other
+    people's replies hang below it: it keeps its place in the tree but holds no
+    content and no sender.
+    """
+
+    # Editor bookkeeping: see __setattr__ and messaging.signals.
+    EDIT_TRACKING_FIELDS = ("edited", "edited_at", "edited_by")
+
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,  # only ever NULL on a tombstone
+        null=True,
+        blank=True,
+        related_name="sent_messages",
+        db_index=False,  # covered by msg_sent_idx (sender first)
+    )
+    receiver = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        # A message sent to someone who later left stays with its sender.
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="received_messages",
+        db_index=False,  # covered by the inbox indexes below (receiver first)
+    )
+    content = models.TextField(
+        validators=[
+            validate_not_blank,
+            MaxLengthValidator(MAX_CONTENT_LENGTH),
+            ProhibitNullCharactersValidator(),  # PostgreSQL rejects NUL in text
+        ],
+    )
+    timestamp = models.DateTimeField(default=timezone.now, editable=False)
+    parent_message = models.ForeignKey(
+        "self",
+        # Never delete someone's reply with its parent: a parent with replies
+        # becomes a tombstone instead (messaging.services.accounts).
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replies",
+    )
+    thread = models.ForeignKey(
+        "self",
+        # Every other message of a thread descends from its root, so the PROTECT on
+        # parent_message already keeps a root with replies from being deleted; a
+        # root without replies points only at itself.
+        on_delete=models.DO_NOTHING,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="thread_messages",
+        db_index=False,  # covered by msg_thread_order_idx
+    )
+    depth = models.PositiveIntegerField(default=0, editable=False)
+    edited = models.BooleanField(default=False)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="edited_messages",
+    )
+    read = models.BooleanField(default=False)
+    is_tombstone = models.BooleanField(default=False)
+
+    objects = MessageManager()
+    unread = UnreadMessagesManager()
+
+    class Meta:
+        indexes = [
+            # Message.objects.thread_tree: every message of a thread, oldest first.
+            models.Index(fields=["thread", "timestamp", "id"], name="msg_thread_order_idx"),
+            # Message.unread.unread_for_user: a user's unread inbox, newest first.
+            models.Index(
+                fields=["receiver", "-timestamp"],
+                condition=Q(read=False),
+                name="msg_unread_inbox_idx",
+            ),
+            # MessageQuerySet.received_by and conversations_of: a user's messages.
+            models.Index(fields=["receiver", "-timestamp"], name="msg_received_idx"),
+            models.Index(fields=["sender", "-timestamp"], name="msg_sent_idx"),
+            # Admin changelist default order and per-day figures.
+            models.Index(fields=["-timestamp"], name="msg_timestamp_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(is_tombstone=False) | (Q(sender__isnull=True) & Q(content="")),
+                name="msg_tombstone_is_empty",
+            ),
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._editor_assigned = False
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # The edit history records whoever the caller put on ``edited_by`` before
+        # saving, the sender otherwise. The stored value (the previous editor) must
+        # not count as a choice, so remember whether it was assigned since load.
+        if name in ("edited_by", "edited_by_id"):
+            super().__setattr__("_editor_assigned", True)
+        super().__setattr__(name, value)
+
+    def __str__(self) -> str:
+        if self.is_tombstone:
+            return f"Message #{self.pk} (deleted)"
+        return f"Message #{self.pk}"
+
+    @property
+    def is_root(self) -> bool:
+        return self.parent_message_id is None
+
+    @property
+    def editor_was_assigned(self) -> bool:
+        return self._editor_assigned
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "content" in update_fields:
+            # The pre_save receiver marks the message edited; make sure what it sets
+            # is written when only some fields are saved.
+            kwargs["update_fields"] = {*update_fields, *self.EDIT_TRACKING_FIELDS}
+        is_new = self._state.adding
+        if is_new and self.parent_message_id is not None and self.thread_id is None:
+            parent = self.parent_message
+            self.thread_id = parent.thread_id
+            self.depth = parent.depth + 1
+        # One transaction, so the pre_save receiver can lock the row it compares
+        # against, and a root's thread pointer is never seen unset.
+        with transaction.atomic(using=kwargs.get("using")):
+            super().save(*args, **kwargs)
+            if is_new and self.thread_id is None:
+                self.thread_id = self.pk
+                type(self).objects.filter(pk=self.pk).update(thread_id=self.pk)
+        self._editor_assigned = False
+
+    def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
+        super().refresh_from_db(*args, **kwargs)
+        self._editor_assigned = False
+
+
+class Notification(models.Model):
+    class Kind(models.TextChoices):
+        NEW_MESSAGE = "new_message", "New message"
+        REPLY = "reply", "Reply"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        db_index=False,  # covered by notif_user_idx
+    )
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.NEW_MESSAGE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    is_seen = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # A user's notifications, newest first.
+            models.Index(fields=["user", "-created_at"], name="notif_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.user_id} (message #{self.message_id})"
+
+
+class MessageHistory(models.Model):
+    """The content a message had before one edit: who edited, when, and the old text."""
+
+    message = models.ForeignKey(
+        Message,
+        on_delete=models.CASCADE,
+        related_name="history",
+        db_index=False,  # covered by history_message_idx
+    )
+    old_content = models.TextField()
+    edited_at = models.DateTimeField()
+    # Deleting an editor keeps the record of what they changed in other people's
+    # messages; only the link to the editor goes.
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="message_edits",
+    )
+
+    class Meta:
+        ordering = ["-edited_at", "-id"]
+        verbose_name_plural = "message histories"
+        indexes = [
+            # A message's edit history, newest first.
+            models.Index(fields=["message", "-edited_at"], name="history_message_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Edit of message #{self.message_id} at {self.edited_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,36 @@
+"""Every write of the messaging domain. Views, the admin, commands and signal
+receivers call these; none re-implements them."""
+
+from messaging.services.accounts import (
+    AccountAlreadyDeleted,
+    AccountDeletionSummary,
+    delete_account,
+    erase_account_content,
+)
+from messaging.services.messages import (
+    edit_message,
+    mark_read,
+    mark_thread_read,
+    notify_receiver,
+    record_edit_history,
+    reply,
+    send_message,
+    set_read_state,
+    validate_message,
+)
+
+__all__ = [
+    "AccountAlreadyDeleted",
+    "AccountDeletionSummary",
+    "delete_account",
+    "edit_message",
+    "erase_account_content",
+    "mark_read",
+    "mark_thread_read",
+    "notify_receiver",
+    "record_edit_history",
+    "reply",
+    "send_message",
+    "set_read_state",
+    "validate_message",
+]

@@ -1,0 +1,152 @@
+"""Writes on messages: send, reply, edit, mark read, and what the signals record."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from messaging.models import Message, MessageHistory, Notification
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+    from messaging.managers import MessageQuerySet
+
+# Relations are checked by the services themselves; validating them again through
+# full_clean() would cost one query each.
+_RELATION_FIELDS = ("sender", "receiver", "parent_message", "thread", "edited_by")
+
+
+def validate_message(message: Message) -> None:
+    """Raise ValidationError for empty, over-long or NUL-containing content."""
+    message.clean_fields(exclude=_RELATION_FIELDS)
+
+
+@transaction.atomic
+def send_message(*, sender: AbstractBaseUser, receiver: AbstractBaseUser, content: str) -> Message:
+    """Start a new thread: ``sender`` writes ``content`` to ``receiver``."""
+    if receiver.pk == sender.pk:
+        raise ValidationError("You cannot send a message to yourself.", code="self")
+    if not receiver.is_active:
+        raise ValidationError("This person cannot receive messages.", code="inactive")
+    message = Message(sender=sender, receiver=receiver, content=content)
+    validate_message(message)
+    message.save()
+    return message
+
+
+@transaction.atomic
+def reply(*, sender: AbstractBaseUser, parent: Message, content: str) -> Message:
+    """Answer ``parent``; the reply goes to the other person of the conversation."""
+    # Lock the parent: an account deletion running at the same time then either
+    # sees this reply (and keeps the parent as a tombstone) or has removed the
+    # parent already (and the reply is refused here).
+    locked_parent = Message.objects.select_for_update().filter(pk=parent.pk).first()
+    if locked_parent is None:
+        raise ValidationError("The message you are replying to no longer exists.", code="gone")
+    if sender.pk not in (locked_parent.sender_id, locked_parent.receiver_id):
+        raise PermissionDenied("You can only reply in conversations you take part in.")
+    if locked_parent.is_tombstone:
+        raise ValidationError("This message was deleted; it cannot be replied to.", code="tombstone")
+    receiver_id = (
+        locked_parent.receiver_id
+        if locked_parent.sender_id == sender.pk
+        else locked_parent.sender_id
+    )
+    if receiver_id is None:
+        raise ValidationError(
+            "The other person has deleted their account; this conversation is closed.",
+            code="closed",
+        )
+    message = Message(
+        sender=sender, receiver_id=receiver_id, parent_message=locked_parent, content=content
+    )
+    validate_message(message)
+    message.save()
+    return message
+
+
+@transaction.atomic
+def edit_message(message: Message, *, editor: AbstractBaseUser, content: str) -> Message:
+    """Replace a message's content; the previous text goes to its history.
+
+    Senders edit their own messages; moderators (``messaging.change_message``) edit
+    anyone's. The history row is written by the pre_save receiver
+    (``record_edit_history``), so every path that saves a message records it too.
+    """
+    if editor.pk != message.sender_id and not editor.has_perm("messaging.change_message"):
+        raise PermissionDenied("You can only edit your own messages.")
+    if message.is_tombstone:
+        raise ValidationError("A deleted message cannot be edited.", code="tombstone")
+    message.content = content
+    message.edited_by = editor
+    validate_message(message)
+    message.save(update_fields=["content"])
+    return message
+
+
+def record_edit_history(message: Message) -> MessageHistory | None:
+    """Keep the text ``message`` had before the change about to be saved.
+
+    Called by the pre_save receiver inside the save's transaction. The stored row
+    is read under a row lock, so two edits racing on PostgreSQL are recorded one
+    after the other, each with the text the other left. Marks the message edited
+    by the editor the caller assigned, the sender otherwise.
+    """
+    stored = (
+        Message.objects.select_for_update()
+        .filter(pk=message.pk)
+        .values("content", "edited", "edited_at", "edited_by_id")
+        .first()
+    )
+    if stored is None:
+        return None
+    if stored["content"] == message.content:
+        # Nothing changed: an editor assigned for nothing must not be written.
+        message.edited = stored["edited"]
+        message.edited_at = stored["edited_at"]
+        message.edited_by_id = stored["edited_by_id"]
+        return None
+    editor_id = message.edited_by_id if message.editor_was_assigned else None
+    editor_id = editor_id or message.sender_id
+    now = timezone.now()
+    message.edited = True
+    message.edited_at = now
+    message.edited_by_id = editor_id
+    return MessageHistory.objects.create(
+        message_id=message.pk, old_content=stored["content"], edited_at=now, edited_by_id=editor_id
+    )
+
+
+def notify_receiver(message: Message) -> Notification | None:
+    """Tell the receiver about a new message (called once, on creation)."""
+    if message.receiver_id is None:
+        return None
+    kind = Notification.Kind.NEW_MESSAGE if message.is_root else Notification.Kind.REPLY
+    return Notification.objects.create(user_id=message.receiver_id, message=message, kind=kind)
+
+
+def mark_read(message: Message, *, reader: AbstractBaseUser) -> None:
+    """The receiver has read ``message``."""
+    if reader.pk != message.receiver_id:
+        raise PermissionDenied("Only the receiver can mark a message read.")
+    if not message.read:
+        message.read = True
+        message.save(update_fields=["read"])
+
+
+def mark_thread_read(*, reader: AbstractBaseUser, thread_id: int) -> int:
+    """Mark everything ``reader`` received in a thread read; returns how many changed."""
+    return (
+        Message.objects.in_thread(thread_id)
+        .filter(receiver=reader, read=False)
+        .update(read=True)
+    )
+
+
+def set_read_state(messages: MessageQuerySet, *, read: bool) -> int:
+    """Set the read flag on a selection (moderators' bulk action); returns the count."""
+    return messages.exclude(read=read).update(read=read)

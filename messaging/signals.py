@@ -1,0 +1,45 @@
+"""Thin receivers: each connects one event to one service or cache drop."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db.models.signals import post_save, pre_delete, pre_save
+from django.dispatch import receiver
+
+from messaging import services
+from messaging.models import Message
+from messaging.thread_cache import forget_thread_on_commit
+
+
+@receiver(pre_save, sender=Message, dispatch_uid="messaging.record_edit_history")
+def record_edit_history(sender: type[Message], instance: Message, raw: bool, **kwargs: Any) -> None:
+    update_fields = kwargs.get("update_fields")
+    if raw or instance._state.adding:
+        return  # loaddata and creation are not edits
+    if update_fields is not None and "content" not in update_fields:
+        return
+    services.record_edit_history(instance)
+
+
+@receiver(post_save, sender=Message, dispatch_uid="messaging.on_message_saved")
+def on_message_saved(
+    sender: type[Message], instance: Message, created: bool, raw: bool, **kwargs: Any
+) -> None:
+    if raw:
+        return
+    if created:
+        services.notify_receiver(instance)
+        if instance.is_root:
+            return  # a new thread: nobody has a cached view of it yet
+    forget_thread_on_commit(instance.thread_id)
+
+
+@receiver(pre_delete, sender=settings.AUTH_USER_MODEL, dispatch_uid="messaging.erase_user")
+def erase_content_of_deleted_user(sender: Any, instance: Any, **kwargs: Any) -> None:
+    # delete_account erases first and marks the instance; every other way of
+    # deleting a user (the admin, user.delete(), a shell) is caught here, inside
+    # the deletion's transaction.
+    if not getattr(instance, "_account_content_erased", False):
+        services.erase_account_content(instance)

@@ -1,0 +1,170 @@
+"""The pages of the people whose messages are moderated.
+
+Views validate input and call services; reads come from the managers. A person
+sees only threads they take part in: anything else is a 404, as if it did not
+exist.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages as flash
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from messaging import services
+from messaging.forms import DeleteAccountForm, MessageContentForm, NewMessageForm
+from messaging.managers import walk_thread
+from messaging.models import Message
+from messaging.thread_cache import cache_thread_view, get_cached_thread_view
+
+INBOX_PAGE_SIZE = 25
+CONVERSATIONS_PAGE_SIZE = 25
+# Deeper replies stay at this indentation (their depth is printed instead), so a
+# thread thousands of messages deep still fits the page.
+MAX_INDENT = 12
+
+
+def _message_in_users_thread(request: HttpRequest, message_id: int) -> Message:
+    """The message, if the requesting user takes part in its thread; 404 otherwise."""
+    message = get_object_or_404(Message.objects.select_related("sender", "receiver"), pk=message_id)
+    if not Message.objects.user_takes_part_in_thread(request.user, message.thread_id):
+        raise Http404("No such message.")
+    return message
+
+
+def _apply_service_error(form: MessageContentForm, error: ValidationError) -> None:
+    for text in error.messages:
+        form.add_error("content" if "content" in form.fields else None, text)
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    unread = Paginator(Message.unread.unread_for_user(request.user), INBOX_PAGE_SIZE)
+    page = unread.get_page(request.GET.get("page"))
+    return render(request, "messaging/inbox.html", {"page": page})
+
+
+@login_required
+def conversations(request: HttpRequest) -> HttpResponse:
+    paginator = Paginator(Message.objects.conversations_of(request.user), CONVERSATIONS_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    roots = Message.objects.select_related("sender", "receiver").in_bulk(
+        [row["thread_id"] for row in page]
+    )
+    rows = [{**row, "root": roots[row["thread_id"]]} for row in page if row["thread_id"] in roots]
+    return render(request, "messaging/conversation.html", {"page": page, "rows": rows})
+
+
+@login_required
+def thread(request: HttpRequest, message_id: int) -> HttpResponse:
+    message = get_object_or_404(Message.objects.only("id", "thread_id"), pk=message_id)
+    thread_id = message.thread_id
+    if not Message.objects.user_takes_part_in_thread(request.user, thread_id):
+        raise Http404("No such thread.")
+    # Opening a thread reads it: only the viewer's own received messages change.
+    services.mark_thread_read(reader=request.user, thread_id=thread_id)
+    tree_html = get_cached_thread_view(thread_id=thread_id, user_id=request.user.pk)
+    if tree_html is None:
+        root = Message.objects.thread_tree(message)
+        nodes = [(node, min(node.depth, MAX_INDENT)) for node in walk_thread(root)]
+        tree_html = render_to_string(
+            "messaging/_thread_tree.html",
+            {"nodes": nodes, "viewer_id": request.user.pk, "max_indent": MAX_INDENT},
+        )
+        cache_thread_view(thread_id=thread_id, user_id=request.user.pk, html=tree_html)
+    return render(
+        request,
+        "messaging/threaded.html",
+        {"tree_html": tree_html, "thread_id": thread_id, "current_id": message.pk},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def send(request: HttpRequest) -> HttpResponse:
+    form = NewMessageForm(request.POST or None, initial={"receiver": request.GET.get("to", "")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            message = services.send_message(
+                sender=request.user,
+                receiver=form.cleaned_data["receiver"],
+                content=form.cleaned_data["content"],
+            )
+        except ValidationError as error:
+            _apply_service_error(form, error)
+        else:
+            flash.success(request, "Message sent.")
+            return redirect(_thread_url(message))
+    return render(request, "messaging/compose.html", {"form": form, "title": "New message"})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reply(request: HttpRequest, message_id: int) -> HttpResponse:
+    parent = _message_in_users_thread(request, message_id)
+    form = MessageContentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            message = services.reply(
+                sender=request.user, parent=parent, content=form.cleaned_data["content"]
+            )
+        except ValidationError as error:
+            _apply_service_error(form, error)
+        else:
+            flash.success(request, "Reply sent.")
+            return redirect(_thread_url(message))
+    return render(
+        request, "messaging/compose.html", {"form": form, "title": "Reply", "quoted": parent}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit(request: HttpRequest, message_id: int) -> HttpResponse:
+    message = _message_in_users_thread(request, message_id)
+    if message.sender_id != request.user.pk:
+        raise PermissionDenied("You can only edit your own messages.")
+    form = MessageContentForm(request.POST or None, initial={"content": message.content})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.edit_message(message, editor=request.user, content=form.cleaned_data["content"])
+        except ValidationError as error:
+            _apply_service_error(form, error)
+        else:
+            flash.success(request, "Message updated.")
+            return redirect(_thread_url(message))
+    return render(
+        request, "messaging/compose.html", {"form": form, "title": "Edit message", "quoted": message}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete_user(request: HttpRequest) -> HttpResponse:
+    """A person deletes their own account: GET asks, POST with the password deletes."""
+    form = DeleteAccountForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.delete_account(
+                request.user, actor=request.user, reason="Deleted by the account holder"
+            )
+        except services.AccountAlreadyDeleted:
+            pass  # deleted by someone else meanwhile: the outcome is the same
+        logout(request)
+        return redirect("messaging:account_deleted")
+    return render(request, "messaging/delete_account.html", {"form": form})
+
+
+def account_deleted(request: HttpRequest) -> HttpResponse:
+    return render(request, "messaging/account_deleted.html")
+
+
+def _thread_url(message: Message) -> str:
+    return f"{reverse('messaging:thread', args=[message.pk])}#m{message.pk}"
