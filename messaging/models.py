@@ -59,6 +59,7 @@ class Message(models.Model):
         db_index=False,  # covered by the inbox indexes below (receiver first)
     )
     content = models.TextField(
+        error_messages={"blank": "A message cannot be empty."},
         validators=[
             validate_not_blank,
             MaxLengthValidator(MAX_CONTENT_LENGTH),

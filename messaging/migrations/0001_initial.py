@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
             name='Message',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('content', models.TextField(validators=[messaging.models.validate_not_blank, django.core.validators.MaxLengthValidator(10000), django.core.validators.ProhibitNullCharactersValidator()])),
+                ('content', models.TextField(error_messages={'blank': 'A message cannot be empty.'}, validators=[messaging.models.validate_not_blank, django.core.validators.MaxLengthValidator(10000), django.core.validators.ProhibitNullCharactersValidator()])),
                 ('timestamp', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
                 ('depth', models.PositiveIntegerField(default=0, editable=False)),
                 ('edited', models.BooleanField(default=False)),
