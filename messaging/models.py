@@ -144,14 +144,6 @@ class Message(models.Model):
             return f"Message #{self.pk} (deleted)"
         return f"Message #{self.pk}"
 
-    @property
-    def is_root(self) -> bool:
-        return self.parent_message_id is None
-
-    @property
-    def editor_was_assigned(self) -> bool:
-        return self._editor_assigned
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "content" in update_fields:
@@ -175,6 +167,14 @@ class Message(models.Model):
     def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
         super().refresh_from_db(*args, **kwargs)
         self._editor_assigned = False
+
+    @property
+    def is_root(self) -> bool:
+        return self.parent_message_id is None
+
+    @property
+    def editor_was_assigned(self) -> bool:
+        return self._editor_assigned
 
 
 class Notification(models.Model):

@@ -7,6 +7,8 @@ exist.
 
 from __future__ import annotations
 
+import contextlib
+
 from django.contrib import messages as flash
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -37,6 +39,11 @@ def _message_in_users_thread(request: HttpRequest, message_id: int) -> Message:
     if not Message.objects.user_takes_part_in_thread(request.user, message.thread_id):
         raise Http404("No such message.")
     return message
+
+
+def _posted(request: HttpRequest):
+    """The submitted data on POST (even an empty one, so it is validated), else None."""
+    return request.POST if request.method == "POST" else None
 
 
 def _apply_service_error(form: MessageContentForm, error: ValidationError) -> None:
@@ -89,7 +96,7 @@ def thread(request: HttpRequest, message_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def send(request: HttpRequest) -> HttpResponse:
-    form = NewMessageForm(request.POST or None, initial={"receiver": request.GET.get("to", "")})
+    form = NewMessageForm(_posted(request), initial={"receiver": request.GET.get("to", "")})
     if request.method == "POST" and form.is_valid():
         try:
             message = services.send_message(
@@ -109,7 +116,7 @@ def send(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def reply(request: HttpRequest, message_id: int) -> HttpResponse:
     parent = _message_in_users_thread(request, message_id)
-    form = MessageContentForm(request.POST or None)
+    form = MessageContentForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             message = services.reply(
@@ -131,17 +138,21 @@ def edit(request: HttpRequest, message_id: int) -> HttpResponse:
     message = _message_in_users_thread(request, message_id)
     if message.sender_id != request.user.pk:
         raise PermissionDenied("You can only edit your own messages.")
-    form = MessageContentForm(request.POST or None, initial={"content": message.content})
+    form = MessageContentForm(_posted(request), initial={"content": message.content})
     if request.method == "POST" and form.is_valid():
         try:
-            services.edit_message(message, editor=request.user, content=form.cleaned_data["content"])
+            services.edit_message(
+                message, editor=request.user, content=form.cleaned_data["content"]
+            )
         except ValidationError as error:
             _apply_service_error(form, error)
         else:
             flash.success(request, "Message updated.")
             return redirect(_thread_url(message))
     return render(
-        request, "messaging/compose.html", {"form": form, "title": "Edit message", "quoted": message}
+        request,
+        "messaging/compose.html",
+        {"form": form, "title": "Edit message", "quoted": message},
     )
 
 
@@ -149,14 +160,13 @@ def edit(request: HttpRequest, message_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def delete_user(request: HttpRequest) -> HttpResponse:
     """A person deletes their own account: GET asks, POST with the password deletes."""
-    form = DeleteAccountForm(request.POST or None, user=request.user)
+    form = DeleteAccountForm(_posted(request), user=request.user)
     if request.method == "POST" and form.is_valid():
-        try:
+        # Deleted by someone else meanwhile: the outcome is the same.
+        with contextlib.suppress(services.AccountAlreadyDeleted):
             services.delete_account(
                 request.user, actor=request.user, reason="Deleted by the account holder"
             )
-        except services.AccountAlreadyDeleted:
-            pass  # deleted by someone else meanwhile: the outcome is the same
         logout(request)
         return redirect("messaging:account_deleted")
     return render(request, "messaging/delete_account.html", {"form": form})

@@ -6,8 +6,8 @@ import datetime
 
 import factory
 from django.contrib.auth import get_user_model
-from django.db import models
 from django.contrib.auth.models import Group
+from django.db import models
 
 from messaging.models import Message, MessageHistory, Notification
 

@@ -42,6 +42,7 @@ class AccountDeletionSummary:
     username: str
     messages_deleted: int
     messages_tombstoned: int
+    empty_tombstones_removed: int
     notifications_deleted: int
     history_rows_deleted: int
     received_messages_kept: int
@@ -86,10 +87,10 @@ def erase_account_content(user: AbstractBaseUser) -> AccountDeletionSummary:
     ``pre_delete`` receiver); leaves the user row itself to the caller.
     """
     own_messages = Message.objects.filter(sender=user)
-    # Lock the person's messages: a reply racing with this deletion either
-    # committed before (and is seen below) or waits and is then refused.
-    parent_of = dict(own_messages.select_for_update().values_list("id", "parent_message_id"))
-    kept_ids = _messages_to_keep_as_tombstones(user, parent_of)
+    # Lock the person's messages first: a reply racing with this deletion either
+    # committed before (and the next statement sees it) or waits and is refused.
+    list(own_messages.select_for_update().values_list("id", flat=True))
+    plan = _plan_threads(user)
 
     participants = Message.objects.participant_ids_by_thread(
         Message.objects.involving(user).values("thread_id")
@@ -100,11 +101,16 @@ def erase_account_content(user: AbstractBaseUser) -> AccountDeletionSummary:
         Q(user=user) | Q(message__sender=user)
     ).delete()
     history_rows_deleted, _ = MessageHistory.objects.filter(message__sender=user).delete()
-    messages_tombstoned = _turn_into_tombstones(kept_ids)
-    # Every message still sent by the user has no reply from anyone else (those
-    # became tombstones above), so the set can go in one statement. A raw delete:
-    # the rows below have been removed already and no per-row signal is wanted.
+    messages_tombstoned = _turn_into_tombstones(plan.to_tombstone)
+    # Every message still sent by the user has no reply from anyone else below it
+    # (those became tombstones above), so the set goes in one statement; so do the
+    # tombstones that guarded nothing but this user's messages. A raw delete: rows
+    # pointing at these are gone already and no per-row signal is wanted.
     messages_deleted = own_messages._raw_delete(own_messages.db)
+    empty_tombstones_removed = 0
+    if plan.empty_tombstones:
+        empty_tombstones = Message.objects.filter(pk__in=plan.empty_tombstones)
+        empty_tombstones_removed = empty_tombstones._raw_delete(empty_tombstones.db)
     received_messages_kept = Message.objects.filter(receiver=user).update(receiver=None)
 
     return AccountDeletionSummary(
@@ -112,33 +118,49 @@ def erase_account_content(user: AbstractBaseUser) -> AccountDeletionSummary:
         username=user.get_username(),
         messages_deleted=messages_deleted,
         messages_tombstoned=messages_tombstoned,
+        empty_tombstones_removed=empty_tombstones_removed,
         notifications_deleted=notifications_deleted,
         history_rows_deleted=history_rows_deleted,
         received_messages_kept=received_messages_kept,
     )
 
 
-def _messages_to_keep_as_tombstones(
-    user: AbstractBaseUser, parent_of: dict[int, int | None]
-) -> set[int]:
-    """The user's messages that have a reply from someone else somewhere below.
+@dataclass(frozen=True)
+class _ThreadPlan:
+    to_tombstone: set[int]  # the user's messages that must keep their place
+    empty_tombstones: set[int]  # earlier tombstones left guarding nothing
 
-    Each such message, and each of the user's messages between it and the thread
-    root, must stay (as a tombstone) so the other person's reply keeps its place.
+
+def _plan_threads(user: AbstractBaseUser) -> _ThreadPlan:
+    """Decide, for every thread the user wrote in, which messages must stay.
+
+    A message of the user stays (as a tombstone) when someone else's message
+    hangs somewhere below it, so that reply keeps its place in the thread. An
+    existing tombstone stays on the same condition; one left guarding only this
+    user's messages goes with them. One query for all of the user's threads.
     """
-    replied_by_others = (
-        Message.objects.filter(parent_message__sender=user)
-        .exclude(sender=user)  # includes replies whose author is gone (tombstones)
-        .values_list("parent_message_id", flat=True)
-        .distinct()
-    )
-    kept: set[int] = set()
-    for message_id in replied_by_others:
-        current: int | None = message_id
-        while current in parent_of and current not in kept:
-            kept.add(current)
-            current = parent_of[current]
-    return kept
+    rows = Message.objects.filter(
+        thread_id__in=Message.objects.filter(sender=user).values("thread_id")
+    ).values_list("id", "parent_message_id", "sender_id", "is_tombstone")
+    parent_of: dict[int, int | None] = {}
+    survivors: list[int] = []
+    own: set[int] = set()
+    tombstones: set[int] = set()
+    for message_id, parent_id, sender_id, is_tombstone in rows:
+        parent_of[message_id] = parent_id
+        if is_tombstone:
+            tombstones.add(message_id)
+        elif sender_id == user.pk:
+            own.add(message_id)
+        else:
+            survivors.append(message_id)
+    needed: set[int] = set()
+    for message_id in survivors:
+        current = parent_of[message_id]
+        while current is not None and current not in needed:
+            needed.add(current)
+            current = parent_of.get(current)
+    return _ThreadPlan(to_tombstone=own & needed, empty_tombstones=tombstones - needed)
 
 
 def _turn_into_tombstones(message_ids: set[int]) -> int:

@@ -50,7 +50,9 @@ def reply(*, sender: AbstractBaseUser, parent: Message, content: str) -> Message
     if sender.pk not in (locked_parent.sender_id, locked_parent.receiver_id):
         raise PermissionDenied("You can only reply in conversations you take part in.")
     if locked_parent.is_tombstone:
-        raise ValidationError("This message was deleted; it cannot be replied to.", code="tombstone")
+        raise ValidationError(
+            "This message was deleted; it cannot be replied to.", code="tombstone"
+        )
     receiver_id = (
         locked_parent.receiver_id
         if locked_parent.sender_id == sender.pk
@@ -141,9 +143,7 @@ def mark_read(message: Message, *, reader: AbstractBaseUser) -> None:
 def mark_thread_read(*, reader: AbstractBaseUser, thread_id: int) -> int:
     """Mark everything ``reader`` received in a thread read; returns how many changed."""
     return (
-        Message.objects.in_thread(thread_id)
-        .filter(receiver=reader, read=False)
-        .update(read=True)
+        Message.objects.in_thread(thread_id).filter(receiver=reader, read=False).update(read=True)
     )
 
 

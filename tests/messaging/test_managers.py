@@ -41,8 +41,17 @@ def test_unread_for_user_loads_only_inbox_columns_and_the_sender(alice, bob):
     assert message.get_deferred_fields() == {
         field.attname
         for field in Message._meta.concrete_fields
-        if field.attname not in {"id", "content", "timestamp", "read", "thread_id",
-                                 "parent_message_id", "receiver_id", "sender_id"}
+        if field.attname
+        not in {
+            "id",
+            "content",
+            "timestamp",
+            "read",
+            "thread_id",
+            "parent_message_id",
+            "receiver_id",
+            "sender_id",
+        }
     }
     assert "sender__username" in INBOX_FIELDS
     assert Message.sender.is_cached(message)
@@ -56,7 +65,10 @@ def test_unread_for_user_costs_one_query_whatever_the_number_of_rows(
         MessageFactory(sender=senders[index % 5], receiver=alice)
 
     with django_assert_num_queries(1):
-        rows = [(m.sender.username, m.content, m.timestamp) for m in Message.unread.unread_for_user(alice)]
+        rows = [
+            (m.sender.username, m.content, m.timestamp)
+            for m in Message.unread.unread_for_user(alice)
+        ]
 
     assert len(rows) == 50
 
@@ -131,7 +143,10 @@ def test_thread_tree_of_a_1000_message_bushy_tree_costs_at_most_two_queries(
     # Reading order: every node comes right after its parent or a sibling's subtree.
     position = {node.pk: index for index, node in enumerate(walked)}
     assert all(position[n.parent_message_id] < position[n.pk] for n in walked[1:])
-    assert all(n.depth == (0 if n.parent_message_id is None else n.parent_message.depth + 1) for n in walked)
+    assert all(
+        n.depth == (0 if n.parent_message_id is None else n.parent_message.depth + 1)
+        for n in walked
+    )
 
 
 def test_walk_thread_yields_depth_first_in_reading_order(conversation):

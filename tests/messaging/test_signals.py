@@ -1,6 +1,8 @@
 """The receivers: notification on create, edit history on change, cleanup on user
 deletion (whatever the path)."""
 
+import json
+
 import pytest
 from django.core import serializers
 
@@ -167,12 +169,21 @@ def test_loaddata_style_raw_saves_run_no_receiver(alice, bob):
 
 
 def test_a_raw_save_of_a_new_message_with_an_explicit_id_works(alice, bob):
-    payload = (
-        '[{"model": "messaging.message", "pk": 4242, "fields": {"sender": %d, "receiver": %d,'
-        ' "content": "from a fixture", "timestamp": "2026-11-01T10:00:00Z",'
-        ' "parent_message": null, "thread": 4242, "depth": 0, "edited": false,'
-        ' "edited_at": null, "edited_by": null, "read": false, "is_tombstone": false}}]'
-    ) % (alice.pk, bob.pk)
+    fields = {
+        "sender": alice.pk,
+        "receiver": bob.pk,
+        "content": "from a fixture",
+        "timestamp": "2026-11-01T10:00:00Z",
+        "parent_message": None,
+        "thread": 4242,
+        "depth": 0,
+        "edited": False,
+        "edited_at": None,
+        "edited_by": None,
+        "read": False,
+        "is_tombstone": False,
+    }
+    payload = json.dumps([{"model": "messaging.message", "pk": 4242, "fields": fields}])
 
     for deserialized in serializers.deserialize("json", payload):
         deserialized.save()
@@ -184,7 +195,9 @@ def test_a_raw_save_of_a_new_message_with_an_explicit_id_works(alice, bob):
 # --- user deletion, whatever the path ----------------------------------------------
 
 
-def test_deleting_a_user_directly_erases_their_content_like_delete_account(conversation, alice, bob):
+def test_deleting_a_user_directly_erases_their_content_like_delete_account(
+    conversation, alice, bob
+):
     root, answer, follow_up = conversation
     follow_up.content = "edited"
     follow_up.save()
