@@ -13,6 +13,7 @@ from django.core.validators import MaxLengthValidator, ProhibitNullCharactersVal
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from messaging.managers import MessageManager, UnreadMessagesManager
 
@@ -103,6 +104,10 @@ class Message(models.Model):
 
     objects = MessageManager()
     unread = UnreadMessagesManager()
+    # Who changed what, from the admin and everywhere else. Deleting a message
+    # through the ORM drops its versions instead of writing a full copy of it.
+    # (``history`` is the edit log, MessageHistory; these are full versions.)
+    versions = HistoricalRecords(cascade_delete_history=True)
 
     class Meta:
         indexes = [

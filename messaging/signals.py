@@ -42,4 +42,7 @@ def erase_content_of_deleted_user(sender: Any, instance: Any, **kwargs: Any) -> 
     # deleting a user (the admin, user.delete(), a shell) is caught here, inside
     # the deletion's transaction.
     if not getattr(instance, "_account_content_erased", False):
-        services.erase_account_content(instance)
+        summary = services.erase_account_content(instance)
+        services.record_account_deletion(
+            summary, actor=None, reason="Deleted outside the account deletion service"
+        )

@@ -30,7 +30,7 @@ def test_models_have_no_missing_migrations(db):
         pytest.fail(f"makemigrations --check found model changes without a migration ({exit_})")
 
 
-def test_system_checks_pass():
+def test_system_checks_pass(db):
     # Raises SystemCheckError on any error.
     call_command("check", verbosity=0)
 

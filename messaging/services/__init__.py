@@ -6,6 +6,7 @@ from messaging.services.accounts import (
     AccountDeletionSummary,
     delete_account,
     erase_account_content,
+    record_account_deletion,
 )
 from messaging.services.messages import (
     edit_message,
@@ -28,6 +29,7 @@ __all__ = [
     "mark_read",
     "mark_thread_read",
     "notify_receiver",
+    "record_account_deletion",
     "record_edit_history",
     "reply",
     "send_message",

@@ -17,10 +17,14 @@ import logging
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.db import connections, transaction
 from django.db.models import Q
 
+from audit.models import AuditEntry
+from audit.services import record_audit_entry
 from messaging.models import Message, MessageHistory, Notification
 from messaging.thread_cache import forget_thread_views_on_commit
 
@@ -45,6 +49,7 @@ class AccountDeletionSummary:
     empty_tombstones_removed: int
     notifications_deleted: int
     history_rows_deleted: int
+    versions_deleted: int
     received_messages_kept: int
 
     def as_dict(self) -> dict[str, Any]:
@@ -69,6 +74,7 @@ def delete_account(
     # user; here the content is gone already.
     locked_user._account_content_erased = True
     locked_user.delete()
+    record_account_deletion(summary, actor=actor, reason=reason)
     logger.info(
         "Account %s (%s) deleted by %s: %s; reason: %r",
         summary.user_id,
@@ -80,38 +86,69 @@ def delete_account(
     return summary
 
 
+def record_account_deletion(
+    summary: AccountDeletionSummary, *, actor: AbstractBaseUser | None, reason: str
+) -> None:
+    """The audit entry of a deletion: who, whom (as text), why, and the counts."""
+    counts = summary.as_dict()
+    deleted_themselves = actor is not None and actor.pk == summary.user_id
+    record_audit_entry(
+        action=AuditEntry.Action.ACCOUNT_DELETED,
+        actor=None if deleted_themselves else actor,
+        actor_username=summary.username if deleted_themselves else None,
+        target_user_id=counts.pop("user_id"),
+        target_username=counts.pop("username"),
+        reason=reason,
+        details=counts,
+    )
+
+
 def erase_account_content(user: AbstractBaseUser) -> AccountDeletionSummary:
-    """Remove everything ``user`` wrote and detach what others sent them.
+    """Remove everything ``user`` wrote; what others sent them stays.
 
     Runs inside the caller's transaction (``delete_account`` or the user
-    ``pre_delete`` receiver); leaves the user row itself to the caller.
+    ``pre_delete`` receiver); leaves the user row itself to the caller, whose
+    deletion empties the receiver of the messages others sent them.
     """
-    own_messages = Message.objects.filter(sender=user)
-    # Lock the person's messages first: a reply racing with this deletion either
-    # committed before (and the next statement sees it) or waits and is refused.
-    list(own_messages.select_for_update().values_list("id", flat=True))
-    plan = _plan_threads(user)
-
-    participants = Message.objects.participant_ids_by_thread(
-        Message.objects.involving(user).values("thread_id")
-    )
+    # Lock every message the person sent or received, and learn who takes part
+    # in their threads. A reply racing with this deletion either committed before
+    # (and _plan_threads sees it) or waits for this transaction and is refused.
+    participants: dict[int, set[int]] = {}
+    received_messages_kept = 0
+    for thread_id, sender_id, receiver_id in (
+        Message.objects.involving(user)
+        .select_for_update()
+        .values_list("thread_id", "sender_id", "receiver_id")
+    ):
+        participants.setdefault(thread_id, set()).update(filter(None, (sender_id, receiver_id)))
+        received_messages_kept += receiver_id == user.pk
     forget_thread_views_on_commit(participants)
+    plan = _plan_threads(user)
 
     notifications_deleted, _ = Notification.objects.filter(
         Q(user=user) | Q(message__sender=user)
     ).delete()
     history_rows_deleted, _ = MessageHistory.objects.filter(message__sender=user).delete()
+    # django-simple-history keeps full copies of every version of a message; the
+    # user's own versions go (one statement). The account's versions go with the
+    # user row (cascade_delete_history), and so do admin log lines naming it.
+    versions_deleted, _ = Message.versions.model.objects.filter(sender_id=user.pk).delete()
+    LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(user), object_id=str(user.pk)
+    ).delete()
     messages_tombstoned = _turn_into_tombstones(plan.to_tombstone)
     # Every message still sent by the user has no reply from anyone else below it
     # (those became tombstones above), so the set goes in one statement; so do the
     # tombstones that guarded nothing but this user's messages. A raw delete: rows
     # pointing at these are gone already and no per-row signal is wanted.
+    own_messages = Message.objects.filter(sender=user)
     messages_deleted = own_messages._raw_delete(own_messages.db)
     empty_tombstones_removed = 0
     if plan.empty_tombstones:
         empty_tombstones = Message.objects.filter(pk__in=plan.empty_tombstones)
         empty_tombstones_removed = empty_tombstones._raw_delete(empty_tombstones.db)
-    received_messages_kept = Message.objects.filter(receiver=user).update(receiver=None)
+    # Messages others sent to the person stay; the user row's deletion empties
+    # their receiver (on_delete=SET_NULL).
 
     return AccountDeletionSummary(
         user_id=user.pk,
@@ -121,6 +158,7 @@ def erase_account_content(user: AbstractBaseUser) -> AccountDeletionSummary:
         empty_tombstones_removed=empty_tombstones_removed,
         notifications_deleted=notifications_deleted,
         history_rows_deleted=history_rows_deleted,
+        versions_deleted=versions_deleted,
         received_messages_kept=received_messages_kept,
     )
 

@@ -1,11 +1,14 @@
 """messaging.services.delete_account: every rule of README "Account deletion"."""
 
 import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.db.models import Q
 
+from audit.models import AuditEntry
 from messaging import services
 from messaging.models import Message, MessageHistory, Notification
 from messaging.thread_cache import cache_thread_view, thread_view_key
@@ -165,6 +168,7 @@ def test_the_summary_counts_each_kind(conversation, alice, bob):
         # bob's 2 about alice's messages + alice's 2 (the answer and the new one)
         "notifications_deleted": 4,
         "history_rows_deleted": 0,
+        "versions_deleted": 2,  # django-simple-history: one "+" row per message
         "received_messages_kept": 2,
     }
 
@@ -323,3 +327,78 @@ def test_delete_account_of_a_user_with_nothing_works(db):
 
     assert summary.messages_deleted == summary.notifications_deleted == 0
     assert not User.objects.filter(pk=loner.pk).exists()
+
+
+# --- history tables and the audit entry ---------------------------------------------------
+
+
+def test_every_stored_version_of_their_messages_goes(conversation, alice, bob):
+    root, answer, _follow_up = conversation
+    services.edit_message(root, editor=alice, content="Hello Bob, edited")
+
+    summary = services.delete_account(alice)
+
+    versions = Message.versions.model.objects
+    assert summary.versions_deleted == 3  # root created and edited, follow_up created
+    assert not versions.filter(content__startswith="Hello Bob").exists()
+    assert not versions.filter(content="How are you?").exists()
+    assert versions.filter(id=answer.pk).exists()  # bob's own words keep their history
+
+
+def test_the_accounts_own_versions_and_admin_log_lines_go(alice, moderator):
+    alice.first_name = "Alice"
+    alice.save()
+    LogEntry.objects.log_actions(
+        user_id=moderator.pk, queryset=[alice], action_flag=CHANGE, change_message="renamed"
+    )
+    assert User.versions.filter(id=alice.pk).exists()
+
+    services.delete_account(alice, actor=moderator)
+
+    assert not User.versions.filter(id=alice.pk).exists()
+    assert not LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(User), object_id=str(alice.pk)
+    ).exists()
+
+
+def test_a_deletion_writes_one_audit_entry_with_who_whom_why_and_the_counts(
+    conversation, alice, moderator
+):
+    summary = services.delete_account(alice, actor=moderator, reason="harassment")
+
+    entry = AuditEntry.objects.get()
+    assert entry.action == AuditEntry.Action.ACCOUNT_DELETED
+    assert (entry.actor, entry.actor_username) == (moderator, "moderator")
+    assert (entry.target_user_id, entry.target_username) == (alice.pk, "alice")
+    assert entry.reason == "harassment"
+    assert entry.details == {
+        key: value for key, value in summary.as_dict().items() if key not in {"user_id", "username"}
+    }
+
+
+def test_the_audit_entry_survives_the_deletion_of_the_moderator(alice, moderator):
+    services.delete_account(alice, actor=moderator, reason="spam")
+
+    moderator.delete()
+
+    deletion_of_alice = AuditEntry.objects.get(target_username="alice")
+    assert deletion_of_alice.actor is None
+    assert deletion_of_alice.actor_username == "moderator"
+
+
+def test_deleting_your_own_account_is_audited_under_your_name(alice):
+    services.delete_account(alice, actor=alice, reason="Deleted by the account holder")
+
+    entry = AuditEntry.objects.get()
+    assert (entry.actor, entry.actor_username, entry.target_username) == (None, "alice", "alice")
+
+
+def test_a_deletion_outside_the_service_is_audited_too(alice):
+    alice.delete()
+
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.target_username, entry.actor) == (
+        AuditEntry.Action.ACCOUNT_DELETED,
+        "alice",
+        None,
+    )

@@ -1,0 +1,82 @@
+"""The append-only audit log of what moderators (and account holders) did.
+
+Entries outlive everyone they mention: the actor is a nullable link plus the
+username kept as text, and the target is only text (the account may be gone).
+"""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import models
+from simple_history import register
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise TypeError("Audit entries are append-only.")
+
+    def delete(self) -> NoReturn:
+        raise TypeError("Audit entries are append-only.")
+
+
+class AuditEntry(models.Model):
+    class Action(models.TextChoices):
+        ACCOUNT_DELETED = "account_deleted", "Account deleted"
+        MESSAGE_EDITED = "message_edited", "Message edited"
+        MESSAGES_MARKED_READ = "messages_marked_read", "Messages marked read"
+        MESSAGES_MARKED_UNREAD = "messages_marked_unread", "Messages marked unread"
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,  # the entry survives the moderator's deletion
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor_username = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=40, choices=Action.choices)
+    target_user_id = models.BigIntegerField(null=True, blank=True)
+    target_username = models.CharField(max_length=150, blank=True)
+    reason = models.TextField(blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "audit entries"
+        indexes = [
+            # The audit changelist: newest first, filtered by action or moderator.
+            models.Index(fields=["-created_at"], name="audit_created_idx"),
+            models.Index(fields=["action", "-created_at"], name="audit_action_idx"),
+            models.Index(fields=["actor", "-created_at"], name="audit_actor_idx"),
+            # The dashboard's "accounts deleted this week" and a user's trail.
+            models.Index(fields=["target_user_id"], name="audit_target_idx"),
+        ]
+
+    def __str__(self) -> str:
+        target = f" {self.target_username}" if self.target_username else ""
+        return f"{self.get_action_display()}{target} by {self.actor_username or 'system'}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise TypeError("Audit entries are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise TypeError("Audit entries are append-only.")
+
+
+# Who changed which account (django-simple-history). Password hashes and login
+# times are not history; deleting an account drops its versions.
+register(
+    get_user_model(),
+    app="audit",
+    manager_name="versions",
+    excluded_fields=["password", "last_login"],
+    cascade_delete_history=True,
+)
