@@ -10,6 +10,7 @@ from django.dispatch import receiver
 
 from messaging import services
 from messaging.models import Message
+from messaging.stats import forget_dashboard_figures_on_commit
 from messaging.thread_cache import forget_thread_on_commit
 
 
@@ -29,6 +30,7 @@ def on_message_saved(
 ) -> None:
     if raw:
         return
+    forget_dashboard_figures_on_commit()
     if created:
         services.notify_receiver(instance)
         if instance.is_root:

@@ -19,6 +19,9 @@ MODERATOR_PERMISSIONS = {
     "messaging.view_messagehistory",
     "auth.view_user",
     "auth.delete_user",
+    "audit.view_auditentry",
+    "audit.view_historicaluser",
+    "messaging.view_historicalmessage",
 }
 
 

@@ -26,6 +26,7 @@ from django.db.models import Q
 from audit.models import AuditEntry
 from audit.services import record_audit_entry
 from messaging.models import Message, MessageHistory, Notification
+from messaging.stats import forget_dashboard_figures_on_commit
 from messaging.thread_cache import forget_thread_views_on_commit
 
 if TYPE_CHECKING:
@@ -123,6 +124,7 @@ def erase_account_content(user: AbstractBaseUser) -> AccountDeletionSummary:
         participants.setdefault(thread_id, set()).update(filter(None, (sender_id, receiver_id)))
         received_messages_kept += receiver_id == user.pk
     forget_thread_views_on_commit(participants)
+    forget_dashboard_figures_on_commit()
     plan = _plan_threads(user)
 
     notifications_deleted, _ = Notification.objects.filter(

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from messaging.models import Message, MessageHistory, Notification
+from messaging.stats import forget_dashboard_figures_on_commit
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -149,4 +150,7 @@ def mark_thread_read(*, reader: AbstractBaseUser, thread_id: int) -> int:
 
 def set_read_state(messages: MessageQuerySet, *, read: bool) -> int:
     """Set the read flag on a selection (moderators' bulk action); returns the count."""
-    return messages.exclude(read=read).update(read=read)
+    changed = messages.exclude(read=read).update(read=read)
+    if changed:
+        forget_dashboard_figures_on_commit()  # update() sends no post_save
+    return changed
