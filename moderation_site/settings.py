@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.templatetags.static import static
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -199,6 +200,13 @@ UNFOLD = {
     "SITE_TITLE": "Moderation desk",
     "SITE_HEADER": "Moderation desk",
     "SITE_SYMBOL": "shield",
+    "DASHBOARD_CALLBACK": "admin_ext.admin.dashboard.dashboard_callback",
+    # unfold ships precompiled Tailwind: classes of our own live in these files.
+    "STYLES": [
+        lambda request: static("admin_ext/messages.css"),
+        lambda request: static("admin_ext/users.css"),
+        lambda request: static("admin_ext/dashboard.css"),
+    ],
 }
 
 # --- Logging --------------------------------------------------------------------
