@@ -6,7 +6,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
-DEMO_FIXTURES := 01_users 02_messages 03_message_history 04_notifications
+
+
 
 # The first interpreter found that is Python 3.12 or newer.
 FIND_PYTHON = for candidate in python3.13 python3.12 python3.14 python3 python; do \
@@ -32,7 +33,7 @@ install: $(VENV)/.installed
 
 demo-data: install
 	DEBUG=1 $(PY) manage.py migrate --noinput
-	DEBUG=1 $(PY) manage.py loaddata $(DEMO_FIXTURES)
+	DEBUG=1 $(PY) manage.py load_demo_data
 
 run: demo-data
 	@echo
