@@ -67,7 +67,8 @@ class Command(BaseCommand):
             )
             _move(get_user_model().objects.filter(pk__in=ids["auth.user"]), shift, "date_joined")
             forget_dashboard_figures_on_commit()
-        self.stdout.write(f"Demo data loaded; dates moved by {shift / timedelta(days=1):+.1f} days.")
+        days = shift / timedelta(days=1)
+        self.stdout.write(f"Demo data loaded; dates moved by {days:+.1f} days.")
 
 
 def _read_fixture(name: str) -> list[dict[str, Any]]:
