@@ -10,7 +10,8 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Self
 
 from django.db import models
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -102,16 +103,48 @@ class MessageQuerySet(models.QuerySet):
             users.update(user_id for user_id in (sender_id, receiver_id) if user_id)
         return participants
 
+    def with_reply_counts(self) -> Self:
+        """Annotate ``reply_count``: how many direct replies each message has.
+
+        A correlated subquery evaluated for the rows actually fetched (it uses the
+        parent_message index), not a JOIN + GROUP BY over the whole table: a page of
+        the admin changelist costs one query whatever the table's size.
+        """
+        replies = (
+            self.model._default_manager.filter(parent_message=OuterRef("pk"))
+            .order_by()
+            .values("parent_message")
+            .annotate(count=Count("pk"))
+            .values("count")
+        )
+        return self.annotate(reply_count=Coalesce(Subquery(replies), 0))
+
+    def with_replies(self) -> Self:
+        """Messages someone answered (an EXISTS over the parent_message index)."""
+        return self.filter(Exists(self._replies_to_outer_message()))
+
+    def without_replies(self) -> Self:
+        return self.filter(~Exists(self._replies_to_outer_message()))
+
+    def _replies_to_outer_message(self) -> models.QuerySet:
+        return self.model._default_manager.filter(parent_message=OuterRef("pk"))
+
 
 class MessageManager(models.Manager.from_queryset(MessageQuerySet)):
     pass
 
 
 class UnreadMessagesManager(models.Manager):
-    """``Message.unread``: messages their receiver has not read yet."""
+    """``Message.unread``: messages their receiver has not read yet.
+
+    A message whose receiver deleted their account has nobody left to read it,
+    so it is not unread (it would otherwise sit in the backlog for ever).
+    """
 
     def get_queryset(self) -> MessageQuerySet:
-        return MessageQuerySet(self.model, using=self._db).filter(read=False)
+        return MessageQuerySet(self.model, using=self._db).filter(
+            read=False, receiver__isnull=False
+        )
 
     def unread_for_user(self, user: AbstractBaseUser) -> MessageQuerySet:
         """The user's unread received messages, newest first, with only the inbox's

@@ -236,6 +236,9 @@ class MessageHistory(models.Model):
         indexes = [
             # A message's edit history, newest first.
             models.Index(fields=["message", "-edited_at"], name="history_message_idx"),
+            # The dashboard's "edits today" (messaging.stats) and the history
+            # changelist's default order.
+            models.Index(fields=["-edited_at"], name="history_edited_idx"),
         ]
 
     def __str__(self) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.templatetags.static import static
+from django.urls import reverse_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -196,6 +197,11 @@ FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 # --- Admin (django-unfold) ------------------------------------------------------
 
+
+def _can(permission: str):
+    return lambda request: request.user.has_perm(permission)
+
+
 UNFOLD = {
     "SITE_TITLE": "Moderation desk",
     "SITE_HEADER": "Moderation desk",
@@ -207,6 +213,57 @@ UNFOLD = {
         lambda request: static("admin_ext/users.css"),
         lambda request: static("admin_ext/dashboard.css"),
     ],
+    "SIDEBAR": {
+        "show_search": False,  # it searches every model without a limit
+        "show_all_applications": False,
+        "navigation": [
+            {
+                "title": "Moderation",
+                "items": [
+                    {
+                        "title": "Dashboard",
+                        "icon": "dashboard",
+                        "link": reverse_lazy("admin:index"),
+                    },
+                    {
+                        "title": "Messages",
+                        "icon": "forum",
+                        "link": reverse_lazy("admin:messaging_message_changelist"),
+                        "permission": _can("messaging.view_message"),
+                    },
+                    {
+                        "title": "Edit history",
+                        "icon": "history",
+                        "link": reverse_lazy("admin:messaging_messagehistory_changelist"),
+                        "permission": _can("messaging.view_messagehistory"),
+                    },
+                    {
+                        "title": "Users",
+                        "icon": "person",
+                        "link": reverse_lazy("admin:auth_user_changelist"),
+                        "permission": _can("auth.view_user"),
+                    },
+                    {
+                        "title": "Audit log",
+                        "icon": "policy",
+                        "link": reverse_lazy("admin:audit_auditentry_changelist"),
+                        "permission": _can("audit.view_auditentry"),
+                    },
+                ],
+            },
+            {
+                "title": "Administration",
+                "items": [
+                    {
+                        "title": "Groups",
+                        "icon": "group",
+                        "link": reverse_lazy("admin:auth_group_changelist"),
+                        "permission": _can("auth.view_group"),
+                    },
+                ],
+            },
+        ],
+    },
 }
 
 # --- Logging --------------------------------------------------------------------

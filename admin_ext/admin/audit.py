@@ -1,1 +1,114 @@
-"""Placeholder: filled by the admin issue."""
+"""The audit log in the admin: listed and shown, never written, even by a superuser.
+
+Entries are append-only (``audit.models``); they are written only by the services
+whose actions they record (``audit.services.record_audit_entry``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.text import Truncator
+from unfold.admin import ModelAdmin
+from unfold.contrib.filters.admin import AutocompleteSelectFilter, MultipleChoicesDropdownFilter
+from unfold.decorators import display
+from unfold.paginator import InfinitePaginator
+
+from admin_ext.admin.filters import RangeDateTimeFilter
+from audit.models import AuditEntry
+
+REASON_EXCERPT_CHARS = 80
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ModelAdmin):
+    # List options
+    list_display = (
+        "created_at",
+        "display_actor",
+        "display_action",
+        "display_target",
+        "display_reason",
+        "display_counts",
+    )
+    list_filter = (
+        ("action", MultipleChoicesDropdownFilter),
+        # Needs the user admin's search_fields (admin_ext.admin.users).
+        ("actor", AutocompleteSelectFilter),
+        ("created_at", RangeDateTimeFilter),  # aware bounds
+    )
+    list_filter_submit = True
+    search_fields = ("target_username", "actor_username", "reason")
+    search_help_text = "Search by target or actor username, or reason."
+    # The log only grows: no COUNT(*) over all of it on every page; the
+    # paginator shows previous/next instead of page numbers.
+    show_full_result_count = False
+    paginator = InfinitePaginator
+    show_facets = admin.ShowFacets.NEVER  # a COUNT per filter choice, same reason
+    list_per_page = 50
+
+    # Form options: the change view only shows an entry (see has_change_permission).
+    fields = (
+        "created_at",
+        "action",
+        "actor_username",
+        "actor",
+        "target_username",
+        "target_user_id",
+        "reason",
+        "details",
+    )
+    readonly_fields = fields
+
+    # Nobody writes the log through the admin, superusers included: entries are
+    # evidence, written only by the services whose actions they record. Without
+    # delete permission Django also drops the delete_selected action.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    # The columns read only the entry's own row (actor_username is kept as text
+    # because the actor's account may be gone): no join, no query per row.
+    @display(description="Actor", ordering="actor_username")
+    def display_actor(self, entry: AuditEntry) -> str:
+        return entry.actor_username or "system"
+
+    @display(
+        description="Action",
+        ordering="action",
+        label={
+            AuditEntry.Action.ACCOUNT_DELETED: "danger",
+            AuditEntry.Action.MESSAGE_EDITED: "warning",
+            AuditEntry.Action.MESSAGES_MARKED_READ: "info",
+            AuditEntry.Action.MESSAGES_MARKED_UNREAD: "info",
+        },
+    )
+    def display_action(self, entry: AuditEntry) -> tuple[str, str]:
+        return entry.action, entry.get_action_display()
+
+    @display(description="Target", header=True, ordering="target_username")
+    def display_target(self, entry: AuditEntry) -> list[str]:
+        user_id = f"#{entry.target_user_id}" if entry.target_user_id is not None else ""
+        return [entry.target_username or "—", user_id]
+
+    @display(description="Reason")
+    def display_reason(self, entry: AuditEntry) -> str:
+        return Truncator(entry.reason).chars(REASON_EXCERPT_CHARS)
+
+    @display(description="Counts")
+    def display_counts(self, entry: AuditEntry) -> str | None:
+        """The non-zero counts of ``details``, e.g. "messages deleted: 12"."""
+        details = entry.details if isinstance(entry.details, dict) else {}
+        counts = [
+            f"{name.replace('_', ' ')}: {value}"
+            for name, value in details.items()
+            if isinstance(value, int) and not isinstance(value, bool) and value
+        ]
+        return ", ".join(counts) or None

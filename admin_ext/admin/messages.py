@@ -1,1 +1,521 @@
-"""Placeholder: filled by the admin issue."""
+"""Messages in the moderators' admin: review threads, audit and make edits.
+
+Messages are never added or deleted here (account deletion is the way); moderators
+change only ``content`` and ``read``, through the messaging services, and every
+change writes an audit entry. Content is always shown escaped.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.options import ActionLocation
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F, Q, QuerySet, Window
+from django.db.models.functions import Coalesce, Lead
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.defaultfilters import pluralize
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.text import Truncator
+from simple_history.admin import SimpleHistoryAdmin
+from unfold.admin import ModelAdmin, TabularInline
+from unfold.contrib.filters.admin import AutocompleteSelectFilter, BooleanRadioFilter
+from unfold.decorators import action, display
+
+from admin_ext.admin.filters import HasRepliesFilter, RangeDateTimeFilter, UnreadFilter
+from audit.models import AuditEntry
+from audit.services import record_audit_entry
+from messaging.managers import walk_thread
+from messaging.models import Message, MessageHistory, Notification
+from messaging.services import edit_message, set_read_state
+
+# A changelist cell shows this many characters of a message; the thread tree more.
+EXCERPT_CHARS = 80
+TREE_EXCERPT_CHARS = 300
+# Deeper replies stay at this indentation and show their depth as a number, so a
+# thread thousands of messages deep stays readable.
+MAX_TREE_INDENT = 12
+TOMBSTONE_TEXT = "Message deleted"
+
+# Words and the whitespace between them, so a diff keeps the text's spacing.
+_DIFF_TOKENS = re.compile(r"\s+|\S+")
+
+
+def excerpt(text: str, *, length: int = EXCERPT_CHARS) -> str:
+    """One line of at most ``length`` characters (plain text: callers escape it)."""
+    return Truncator(" ".join(text.split())).chars(length)
+
+
+def word_diff(before: str, after: str) -> SafeString:
+    """What an edit changed, word by word: removed words in <del>, added in <ins>.
+
+    Every piece of text goes through format_html, so the result is escaped.
+    """
+    old_tokens = _DIFF_TOKENS.findall(before)
+    new_tokens = _DIFF_TOKENS.findall(after)
+    matcher = difflib.SequenceMatcher(a=old_tokens, b=new_tokens, autojunk=False)
+    pieces: list[SafeString] = []
+    for operation, old_start, old_end, new_start, new_end in matcher.get_opcodes():
+        removed = "".join(old_tokens[old_start:old_end])
+        added = "".join(new_tokens[new_start:new_end])
+        if operation == "equal":
+            pieces.append(format_html("{}", removed))
+            continue
+        if removed:
+            pieces.append(format_html("<del>{}</del>", removed))
+        if added:
+            pieces.append(format_html("<ins>{}</ins>", added))
+    return format_html(
+        '<div class="msgadmin-diff">{}</div>',
+        format_html_join("", "{}", ((piece,) for piece in pieces)),
+    )
+
+
+def count_messages(count: int) -> str:
+    return f"{count} message{pluralize(count)}"
+
+
+def message_change_url(message_id: int) -> str:
+    return reverse("admin:messaging_message_change", args=[message_id])
+
+
+class MessageAdminForm(forms.ModelForm):
+    """Validates a moderator's edit before anything is saved, so bad content is a
+    form error: the field's validators (blank, length, NUL) run in the ModelForm's
+    clean, and edit_message's own refusals are checked here too."""
+
+    class Meta:
+        model = Message
+        fields = ("content", "read")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "content" in self.fields:
+            # Content is stored exactly as typed (README, "Content rules").
+            self.fields["content"].strip = False
+
+    def clean_content(self) -> str:
+        content = self.cleaned_data["content"]
+        if self.instance.is_tombstone and content != self.instance.content:
+            raise ValidationError("A deleted message cannot be edited.", code="tombstone")
+        return content
+
+
+class ReadOnlyInline(TabularInline):
+    """An inline moderators read but never change."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = False
+    show_title = False  # each row's str() above it says nothing the columns don't
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class MessageHistoryInline(ReadOnlyInline):
+    model = MessageHistory
+    verbose_name = "edit"
+    verbose_name_plural = "edit history"
+    per_page = 20  # newest first (MessageHistory.Meta.ordering)
+    fields = ("edited_at", "edited_by", "display_old_content", "display_changes")
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        # The text after each edit is the next newer row's old_content, or the
+        # message's current content for the newest row: a window over the message's
+        # rows (the formset filters by message before the window runs), so the whole
+        # inline is one query. edited_by is joined for its column.
+        text_after_edit = Window(
+            Lead("old_content"), partition_by=[F("message_id")], order_by=["edited_at", "id"]
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("edited_by")
+            .annotate(content_after_edit=Coalesce(text_after_edit, F("message__content")))
+        )
+
+    @display(description="old content")
+    def display_old_content(self, obj: MessageHistory) -> SafeString:
+        return format_html('<div class="msgadmin-text">{}</div>', obj.old_content)
+
+    @display(description="what the edit changed")
+    def display_changes(self, obj: MessageHistory) -> SafeString:
+        return word_diff(obj.old_content, obj.content_after_edit)
+
+
+class NotificationInline(ReadOnlyInline):
+    model = Notification
+    per_page = 20
+    fields = ("user", "kind", "created_at", "is_seen")
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("user")  # the user column
+
+
+@admin.register(Message)
+class MessageAdmin(SimpleHistoryAdmin, ModelAdmin):
+    # django-simple-history finds the versions through
+    # Message._meta.simple_history_manager_attribute ("versions"), so the
+    # ``history`` name staying the MessageHistory edit log does not confuse it.
+
+    # --- List ---------------------------------------------------------------
+    list_display = (
+        "display_sender",
+        "display_receiver",
+        "display_excerpt",
+        "display_thread",
+        "depth",
+        "display_reply_count",
+        "display_edited",
+        "display_read",
+        "display_time",
+    )
+    list_display_links = ("display_excerpt",)
+    list_filter = (
+        UnreadFilter,
+        ("edited", BooleanRadioFilter),
+        HasRepliesFilter,
+        ("timestamp", RangeDateTimeFilter),
+        ("sender", AutocompleteSelectFilter),
+        ("receiver", AutocompleteSelectFilter),
+    )
+    list_filter_submit = True
+    list_per_page = 100
+    show_full_result_count = False  # no COUNT(*) over the whole table per page
+    # Facet counts are a COUNT per filter choice over the whole table.
+    show_facets = admin.ShowFacets.NEVER
+    # Orderings the indexes serve (msg_timestamp_idx) or that are cheap to sort.
+    sortable_by = ("display_time", "depth")
+    ordering = ("-timestamp", "-id")
+    search_fields = ("content", "sender__username", "receiver__username")
+    search_help_text = "Search the text of messages and the usernames of senders and receivers."
+
+    # --- Form ---------------------------------------------------------------
+    form = MessageAdminForm
+    fieldsets = (
+        (None, {"fields": ("sender", "receiver", "timestamp", "content", "read")}),
+        ("Thread", {"fields": ("thread", "parent_message", "depth")}),
+        ("Edits", {"fields": ("edited", "edited_at", "edited_by", "is_tombstone")}),
+    )
+    readonly_fields = (
+        "sender",
+        "receiver",
+        "timestamp",
+        "thread",
+        "parent_message",
+        "depth",
+        "edited",
+        "edited_at",
+        "edited_by",
+        "is_tombstone",
+    )
+    change_form_after_template = "admin_ext/messages/thread_tree.html"
+    warn_unsaved_form = True
+
+    # --- Inlines ------------------------------------------------------------
+    inlines = (MessageHistoryInline, NotificationInline)
+
+    # --- Actions ------------------------------------------------------------
+    actions = ("mark_as_read", "mark_as_unread")
+
+    # --- Permissions ----------------------------------------------------------
+    # Messages are never added or deleted in the admin, not even by superusers:
+    # deleting an account (with its messages) is the way, through its service.
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def revert_disabled(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A version is read-only: edits go through the change form and its service.
+        return True
+
+    # --- Overrides -------------------------------------------------------------
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        # A page of 100 rows costs one query: the users and the thread root shown in
+        # each row are joined, and reply counts come from a correlated subquery.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("sender", "receiver", "thread")
+            .with_reply_counts()
+        )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        readonly_fields = tuple(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.is_tombstone:
+            return (*readonly_fields, "content")  # nothing left to edit
+        return readonly_fields
+
+    def get_actions(
+        self, request: HttpRequest, action_location: ActionLocation = ActionLocation.CHANGE_LIST
+    ) -> dict[str, Any]:
+        actions = super().get_actions(request, action_location=action_location)
+        actions.pop("delete_selected", None)  # messages go with their author's account
+        return actions
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Message | None = None,
+    ) -> HttpResponse:
+        if obj is not None:
+            # One query for the whole thread whatever its size; walk_thread flattens
+            # it without recursion for the template's single loop.
+            try:
+                root = Message.objects.thread_tree(obj)
+            except Message.DoesNotExist:
+                context["thread_nodes"] = []
+            else:
+                context["thread_nodes"] = [
+                    (node, min(node.depth, MAX_TREE_INDENT)) for node in walk_thread(root)
+                ]
+            context["thread_max_indent"] = MAX_TREE_INDENT
+            context["thread_excerpt_chars"] = TREE_EXCERPT_CHARS
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def save_model(self, request: HttpRequest, obj: Message, form: Any, change: bool) -> None:
+        # Never obj.save(): only content and read change here, each through its
+        # service so the edit history names the moderator, and each audited.
+        obj._history_user = request.user  # as SimpleHistoryAdmin does
+        request._message_edit_refused = False
+        if "content" in form.changed_data:
+            try:
+                edit_message(obj, editor=request.user, content=form.cleaned_data["content"])
+            except ValidationError as error:
+                # The form checked this already; the message changed since (an
+                # account deletion made it a tombstone). Nothing was written.
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+                request._message_edit_refused = True
+                return
+            record_audit_entry(
+                action=AuditEntry.Action.MESSAGE_EDITED,
+                actor=request.user,
+                target_user_id=obj.sender_id,
+                target_username=obj.sender.get_username() if obj.sender else "",
+                # No message text in the audit log: the edit history holds it, and
+                # goes when its author deletes their account.
+                details={"message_id": obj.pk},
+            )
+        if "read" in form.changed_data:
+            self._set_read_state(
+                request,
+                Message.objects.filter(pk=obj.pk),
+                read=form.cleaned_data["read"],
+                details={"message_id": obj.pk},
+            )
+
+    def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        if getattr(request, "_message_edit_refused", False):
+            return None  # nothing changed
+        return super().log_change(request, obj, message)
+
+    def response_change(self, request: HttpRequest, obj: Message) -> HttpResponse:
+        if getattr(request, "_message_edit_refused", False):
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
+
+    def history_form_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        version_id: str,
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        # simple-history's version page saves a POST for anyone who may view the
+        # message; a version is only to look at (revert_disabled above).
+        if request.method != "GET":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    # --- Actions ------------------------------------------------------------------
+
+    @action(description="Mark as read", permissions=["change"])
+    def mark_as_read(self, request: HttpRequest, queryset: QuerySet) -> None:
+        changed = self._set_read_state(request, queryset, read=True)
+        self.message_user(request, f"{count_messages(changed)} marked as read.", messages.SUCCESS)
+
+    @action(description="Mark as unread", permissions=["change"])
+    def mark_as_unread(self, request: HttpRequest, queryset: QuerySet) -> None:
+        changed = self._set_read_state(request, queryset, read=False)
+        self.message_user(request, f"{count_messages(changed)} marked as unread.", messages.SUCCESS)
+
+    def _set_read_state(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet,
+        *,
+        read: bool,
+        details: dict[str, Any] | None = None,
+    ) -> int:
+        """Set the read flag through the service and audit it, in one transaction
+        (the change view's, or the one opened here for an action)."""
+        with transaction.atomic():
+            changed = set_read_state(queryset, read=read)
+            record_audit_entry(
+                action=(
+                    AuditEntry.Action.MESSAGES_MARKED_READ
+                    if read
+                    else AuditEntry.Action.MESSAGES_MARKED_UNREAD
+                ),
+                actor=request.user,
+                details={"count": changed, **(details or {})},
+            )
+        return changed
+
+    # --- Columns ------------------------------------------------------------------
+
+    @display(description="sender")
+    def display_sender(self, obj: Message) -> str:
+        return obj.sender.get_username() if obj.sender else "deleted account"
+
+    @display(description="receiver")
+    def display_receiver(self, obj: Message) -> str:
+        return obj.receiver.get_username() if obj.receiver else "deleted account"
+
+    @display(description="content")
+    def display_excerpt(self, obj: Message) -> SafeString | str:
+        if obj.is_tombstone:
+            return format_html('<span class="msgadmin-tombstone">{}</span>', TOMBSTONE_TEXT)
+        return excerpt(obj.content)  # the changelist escapes it
+
+    @display(description="thread")
+    def display_thread(self, obj: Message) -> SafeString | str:
+        root = obj.thread
+        if root is None:
+            return "-"
+        root_text = TOMBSTONE_TEXT if root.is_tombstone else excerpt(root.content, length=40)
+        return format_html(
+            '<a href="{}" class="msgadmin-link" title="{}">#{}</a>',
+            message_change_url(root.pk),
+            root_text,
+            root.pk,
+        )
+
+    @display(description="replies")
+    def display_reply_count(self, obj: Message) -> int:
+        return obj.reply_count
+
+    # Labels rather than icons: an edit is the exception worth spotting in a page.
+    @display(description="edited", label={"edited": "info"})
+    def display_edited(self, obj: Message) -> str:
+        return "edited" if obj.edited else ""
+
+    @display(description="read", label={"unread": "warning", "read": "success"})
+    def display_read(self, obj: Message) -> str:
+        return "read" if obj.read else "unread"
+
+    @display(description="time", ordering="timestamp")
+    def display_time(self, obj: Message) -> SafeString:
+        moment = timezone.localtime(obj.timestamp)
+        return format_html(
+            '<time class="msgadmin-nowrap" datetime="{}">{}</time>',
+            moment.isoformat(),
+            date_format(moment, "Y-m-d H:i"),
+        )
+
+
+@admin.register(MessageHistory)
+class MessageHistoryAdmin(ModelAdmin):
+    """The edit log, read-only: what each edit replaced, who made it and when."""
+
+    # --- List ---------------------------------------------------------------
+    list_display = ("display_message", "display_editor", "edited_at", "display_old_content")
+    list_display_links = ("display_old_content",)
+    list_filter = (
+        ("edited_at", RangeDateTimeFilter),
+        ("edited_by", AutocompleteSelectFilter),
+    )
+    list_filter_submit = True
+    list_per_page = 100
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    sortable_by = ("edited_at",)
+    search_fields = ("old_content", "edited_by__username")
+    search_help_text = "Search the replaced text and the usernames of editors."
+
+    # --- Form ---------------------------------------------------------------
+    fields = (
+        "display_message",
+        "edited_by",
+        "edited_at",
+        "display_full_old_content",
+        "display_changes",
+    )
+    readonly_fields = fields
+
+    # --- Actions ------------------------------------------------------------
+    actions = None  # a log: nothing to do in bulk
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("edited_by")  # editor column
+
+    @display(description="message")
+    def display_message(self, obj: MessageHistory) -> SafeString:
+        return format_html(
+            '<a href="{}" class="msgadmin-link">Message #{}</a>',
+            message_change_url(obj.message_id),
+            obj.message_id,
+        )
+
+    @display(description="editor")
+    def display_editor(self, obj: MessageHistory) -> str:
+        return obj.edited_by.get_username() if obj.edited_by else "deleted account"
+
+    @display(description="old content")
+    def display_old_content(self, obj: MessageHistory) -> str:
+        return excerpt(obj.old_content)  # the changelist escapes it
+
+    @display(description="old content")
+    def display_full_old_content(self, obj: MessageHistory) -> SafeString:
+        return format_html('<div class="msgadmin-text">{}</div>', obj.old_content)
+
+    @display(description="what the edit changed")
+    def display_changes(self, obj: MessageHistory) -> SafeString:
+        # One page, one edit: the text after it is the next newer row's old_content
+        # (the inline's order), or the message's current content.
+        newer_rows = MessageHistory.objects.filter(message_id=obj.message_id).filter(
+            Q(edited_at__gt=obj.edited_at) | Q(edited_at=obj.edited_at, pk__gt=obj.pk)
+        )
+        text_after_edit = (
+            newer_rows.order_by("edited_at", "pk").values_list("old_content", flat=True).first()
+        )
+        if text_after_edit is None:
+            text_after_edit = (
+                Message.objects.filter(pk=obj.message_id).values_list("content", flat=True).first()
+            )
+        return word_diff(obj.old_content, text_after_edit or "")

@@ -3,9 +3,11 @@ receivers call these; none re-implements them."""
 
 from messaging.services.accounts import (
     AccountAlreadyDeleted,
+    AccountDeletionPreview,
     AccountDeletionSummary,
     delete_account,
     erase_account_content,
+    preview_account_deletions,
     record_account_deletion,
 )
 from messaging.services.messages import (
@@ -22,6 +24,7 @@ from messaging.services.messages import (
 
 __all__ = [
     "AccountAlreadyDeleted",
+    "AccountDeletionPreview",
     "AccountDeletionSummary",
     "delete_account",
     "edit_message",
@@ -29,6 +32,7 @@ __all__ = [
     "mark_read",
     "mark_thread_read",
     "notify_receiver",
+    "preview_account_deletions",
     "record_account_deletion",
     "record_edit_history",
     "reply",

@@ -143,9 +143,12 @@ def mark_read(message: Message, *, reader: AbstractBaseUser) -> None:
 
 def mark_thread_read(*, reader: AbstractBaseUser, thread_id: int) -> int:
     """Mark everything ``reader`` received in a thread read; returns how many changed."""
-    return (
+    changed = (
         Message.objects.in_thread(thread_id).filter(receiver=reader, read=False).update(read=True)
     )
+    if changed:
+        forget_dashboard_figures_on_commit()  # update() sends no post_save
+    return changed
 
 
 def set_read_state(messages: MessageQuerySet, *, read: bool) -> int:
