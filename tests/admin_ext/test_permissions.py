@@ -1,0 +1,155 @@
+"""The permission matrix of the moderators' admin: every role against every page
+and every action that writes.
+
+Roles: anonymous, a plain user (not staff), staff without the Moderators group,
+a moderator, a superuser. Pages are checked with GET; writes with a POST that
+carries the CSRF token (the test client skips the check; CSRF itself is tested
+in test_account_deletion_admin.py and test_views.py).
+"""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from audit.models import AuditEntry
+from audit.services import record_audit_entry
+from messaging import services
+from messaging.models import Message, MessageHistory
+from tests.factories import MessageFactory, ModeratorFactory, SuperuserFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+User = get_user_model()
+
+ROLES = ("anonymous", "plain", "staff", "moderator", "superuser")
+LOGIN = "login"  # expected: redirected to the admin login page
+
+
+@pytest.fixture
+def data(alice, bob):
+    message = MessageFactory(sender=alice, receiver=bob, content="Hello")
+    services.edit_message(message, editor=alice, content="Hello again")
+    entry = record_audit_entry(action=AuditEntry.Action.ACCOUNT_DELETED, actor=None)
+    return {
+        "message": message.pk,
+        "history": MessageHistory.objects.get().pk,
+        "user": alice.pk,
+        "entry": entry.pk,
+    }
+
+
+def client_for(role, client):
+    users = {
+        "plain": lambda: UserFactory(username="plain"),
+        "staff": lambda: UserFactory(username="staff", is_staff=True),
+        "moderator": lambda: ModeratorFactory(username="mod"),
+        "superuser": lambda: SuperuserFactory(username="root"),
+    }
+    if role != "anonymous":
+        client.force_login(users[role]())
+    return client
+
+
+# url name, object key, expected status for (anonymous, plain, staff, moderator, superuser)
+PAGES = [
+    ("admin:index", None, (LOGIN, LOGIN, 200, 200, 200)),
+    ("admin:messaging_message_changelist", None, (LOGIN, LOGIN, 403, 200, 200)),
+    ("admin:messaging_message_change", "message", (LOGIN, LOGIN, 403, 200, 200)),
+    ("admin:messaging_message_history", "message", (LOGIN, LOGIN, 403, 200, 200)),
+    ("admin:messaging_message_add", None, (LOGIN, LOGIN, 403, 403, 403)),
+    ("admin:messaging_message_delete", "message", (LOGIN, LOGIN, 403, 403, 403)),
+    ("admin:messaging_messagehistory_changelist", None, (LOGIN, LOGIN, 403, 200, 200)),
+    ("admin:messaging_messagehistory_change", "history", (LOGIN, LOGIN, 403, 200, 200)),
+    ("admin:auth_user_changelist", None, (LOGIN, LOGIN, 403, 200, 200)),
+    ("admin:auth_user_change", "user", (LOGIN, LOGIN, 403, 200, 200)),
+    ("admin:auth_user_password_change", "user", (LOGIN, LOGIN, 403, 403, 200)),
+    ("admin:auth_user_add", None, (LOGIN, LOGIN, 403, 403, 200)),
+    ("admin:auth_user_delete", "user", (LOGIN, LOGIN, 403, 200, 200)),
+    ("admin:auth_group_changelist", None, (LOGIN, LOGIN, 403, 403, 200)),
+    ("admin:audit_auditentry_changelist", None, (LOGIN, LOGIN, 403, 200, 200)),
+    ("admin:audit_auditentry_change", "entry", (LOGIN, LOGIN, 403, 200, 200)),
+    ("admin:audit_auditentry_delete", "entry", (LOGIN, LOGIN, 403, 403, 403)),
+]
+
+
+@pytest.mark.parametrize(("url_name", "key", "expected"), PAGES, ids=[p[0] for p in PAGES])
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_answers_each_role_as_the_matrix_says(
+    client, data, role, url_name, key, expected
+):
+    url = reverse(url_name, args=[data[key]] if key else [])
+
+    response = client_for(role, client).get(url)
+
+    wanted = expected[ROLES.index(role)]
+    if wanted == LOGIN:
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("admin:login"))
+    else:
+        assert response.status_code == wanted
+
+
+@pytest.mark.parametrize(
+    ("role", "status", "changes"),
+    [("anonymous", 302, False), ("plain", 302, False), ("staff", 403, False),
+     ("moderator", 302, True), ("superuser", 302, True)],
+)  # fmt: skip
+def test_only_moderators_and_superusers_can_mark_messages_read(client, data, role, status, changes):
+    response = client_for(role, client).post(
+        reverse("admin:messaging_message_changelist"),
+        {"action": "mark_as_read", "_selected_action": [data["message"]]},
+    )
+
+    assert response.status_code == status  # 302: to the login page, or back to the list
+    assert Message.objects.get(pk=data["message"]).read is changes
+
+
+@pytest.mark.parametrize(
+    ("role", "deleted"),
+    [("anonymous", False), ("plain", False), ("staff", False), ("moderator", True),
+     ("superuser", True)],
+)  # fmt: skip
+def test_only_moderators_and_superusers_can_delete_an_ordinary_account(client, data, role, deleted):
+    client_for(role, client).post(
+        reverse("admin:auth_user_changelist"),
+        {
+            "action": "delete_accounts",
+            "_selected_action": [data["user"]],
+            "post": "yes",
+            "reason": "matrix",
+        },
+    )
+
+    assert User.objects.filter(pk=data["user"]).exists() is not deleted
+
+
+@pytest.mark.parametrize("role", ["staff", "moderator"])
+def test_only_superusers_can_change_a_user(client, data, role):
+    client_for(role, client).post(
+        reverse("admin:auth_user_change", args=[data["user"]]),
+        {"username": "renamed", "is_active": "on", "date_joined_0": "2026-01-01",
+         "date_joined_1": "00:00:00"},
+    )  # fmt: skip
+
+    assert User.objects.get(pk=data["user"]).username == "alice"
+
+
+@pytest.mark.parametrize("role", ["anonymous", "plain", "staff"])
+def test_without_change_permission_a_message_edit_is_refused(client, data, role):
+    client_for(role, client).post(
+        reverse("admin:messaging_message_change", args=[data["message"]]),
+        {"content": "forged", "read": "on"},
+    )
+
+    assert Message.objects.get(pk=data["message"]).content == "Hello again"
+
+
+@pytest.mark.parametrize("role", ["moderator", "superuser"])
+def test_nobody_can_rewrite_the_audit_log(client, data, role):
+    client_for(role, client).post(
+        reverse("admin:audit_auditentry_change", args=[data["entry"]]), {"reason": "forged"}
+    )
+    client_for(role, client).post(
+        reverse("admin:audit_auditentry_delete", args=[data["entry"]]), {"post": "yes"}
+    )
+
+    assert AuditEntry.objects.get(pk=data["entry"]).reason == ""
