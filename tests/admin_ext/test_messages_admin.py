@@ -25,6 +25,7 @@ from audit.models import AuditEntry
 from messaging import services
 from messaging.managers import walk_thread
 from messaging.models import Message, MessageHistory
+from tests.admin_ext.admin_forms import INLINE_MANAGEMENT_FORMS
 from tests.factories import MessageFactory, UserFactory, bulk_messages
 
 pytestmark = pytest.mark.django_db
@@ -32,18 +33,6 @@ pytestmark = pytest.mark.django_db
 CHANGELIST_URL = reverse("admin:messaging_message_changelist")
 HISTORY_CHANGELIST_URL = reverse("admin:messaging_messagehistory_changelist")
 AUTOCOMPLETE_URL = reverse("admin:autocomplete")
-
-# Inline formsets of the change form: read-only, so a POST sends no forms for them.
-INLINE_MANAGEMENT_FORMS = {
-    f"{prefix}-{key}": value
-    for prefix in ("history", "notifications")
-    for key, value in (
-        ("TOTAL_FORMS", "0"),
-        ("INITIAL_FORMS", "0"),
-        ("MIN_NUM_FORMS", "0"),
-        ("MAX_NUM_FORMS", "1000"),
-    )
-}
 
 XSS_PAYLOADS = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>']
 RAW_MARKUP = ["<script>alert(1)", "<img src=x"]

@@ -280,6 +280,14 @@ def test_deleting_an_account_with_10000_messages_takes_at_most_30_queries(
         MessageHistory(message=root, old_content="old", edited_at=root.timestamp, edited_by=alice)
         for root in roots[:1000]
     )
+    versions = Message.versions.model
+    versions.objects.bulk_create(
+        versions(
+            id=root.pk, sender=alice, receiver=bob, content=root.content, timestamp=root.timestamp,
+            thread_id=root.pk, depth=0, history_date=root.timestamp, history_type="+",
+        )
+        for root in roots[:2000]
+    )  # fmt: skip
     assert Message.objects.filter(sender=alice).count() == 10_000
 
     with django_assert_max_num_queries(30):
@@ -289,6 +297,7 @@ def test_deleting_an_account_with_10000_messages_takes_at_most_30_queries(
     assert summary.messages_tombstoned == 1250
     assert summary.notifications_deleted == 2000
     assert summary.history_rows_deleted == 1000
+    assert summary.versions_deleted == 2000
     assert summary.received_messages_kept == 500 + 1250
     assert Message.objects.count() == 1250 * 2 + 500
 
