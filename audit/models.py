@@ -28,6 +28,8 @@ class AuditEntry(models.Model):
         MESSAGE_EDITED = "message_edited", "Message edited"
         MESSAGES_MARKED_READ = "messages_marked_read", "Messages marked read"
         MESSAGES_MARKED_UNREAD = "messages_marked_unread", "Messages marked unread"
+        EXPORT = "export", "Export"
+        JOB_RETRIED = "job_retried", "Job retried"
 
     created_at = models.DateTimeField(auto_now_add=True)
     actor = models.ForeignKey(

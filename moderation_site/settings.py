@@ -75,8 +75,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "simple_history",
+    "django_tasks_db",
     "messaging",
     "audit",
+    "jobs",
     "admin_ext",
 ]
 
@@ -152,6 +154,19 @@ else:
 
 # Seconds a rendered thread stays cached; writes invalidate it earlier.
 THREAD_VIEW_CACHE_SECONDS = env_int("THREAD_VIEW_CACHE_SECONDS", 60)
+
+# --- Background jobs (django.tasks) -------------------------------------------------
+# "database": django-tasks-db's persistent queue, run by `manage.py db_worker` (make run
+# starts one). "immediate": run each job at once, in the process that queued it.
+
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "database")
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django.tasks.backends.immediate.ImmediateBackend",
+}
+if TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(f"TASKS_BACKEND must be one of {sorted(_TASK_BACKENDS)}")
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND]}}
 
 # --- Authentication -------------------------------------------------------------
 

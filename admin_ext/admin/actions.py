@@ -16,7 +16,7 @@ writes the audit entry (who, whom, why, counts); nothing here writes another.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -25,8 +25,7 @@ from django.contrib import messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DatabaseError, transaction
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -34,8 +33,13 @@ from django.urls import reverse
 from unfold.widgets import UnfoldAdminTextareaWidget
 
 from audit.models import AuditEntry
-from messaging.services import AccountAlreadyDeleted, delete_account
-from messaging.services.accounts import AccountDeletionPreview, preview_account_deletions
+from messaging.services import (
+    AccountDeletionOutcome,
+    AccountDeletionPreview,
+    delete_accounts,
+    deletion_refusal,
+    preview_account_deletions,
+)
 
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
@@ -83,21 +87,6 @@ class AccountDeletionForm(forms.Form):
         error_messages={"required": "Give a reason: it is kept in the audit log."},
         widget=UnfoldAdminTextareaWidget(attrs={"rows": 3}),
     )
-
-
-def refusal_reason(*, actor: AbstractUser, user: AbstractUser) -> str | None:
-    """Why ``actor`` may not delete ``user`` from the admin, or None when they may.
-
-    Moderators delete ordinary accounts only; staff and superuser accounts are
-    for superusers; nobody deletes their own account here.
-    """
-    if user.pk == actor.pk:
-        return "you cannot delete your own account here"
-    if user.is_superuser and not actor.is_superuser:
-        return "only a superuser can delete a superuser account"
-    if user.is_staff and not actor.is_superuser:
-        return "only a superuser can delete a staff account"
-    return None
 
 
 def require_delete_permission(model_admin: ModelAdmin, request: HttpRequest) -> None:
@@ -176,7 +165,7 @@ def render_account_deletion_preview(
     user_model = get_user_model()
     users = list(user_model.objects.filter(pk__in=user_ids).order_by("username"))
     rows = [
-        PreviewRow(user=user, refusal=refusal_reason(actor=request.user, user=user))
+        PreviewRow(user=user, refusal=deletion_refusal(actor=request.user, user=user))
         for user in users
     ]
     previews: dict[int, AccountDeletionPreview] = preview_account_deletions(
@@ -213,14 +202,6 @@ def render_account_deletion_preview(
 # --- confirmation ---------------------------------------------------------------------
 
 
-@dataclass
-class DeletionOutcome:
-    deleted: list[str] = field(default_factory=list)
-    refused: list[tuple[str, str]] = field(default_factory=list)
-    already_deleted: list[str] = field(default_factory=list)
-    failed: list[tuple[str, str]] = field(default_factory=list)
-
-
 def confirm_account_deletions(
     model_admin: ModelAdmin, request: HttpRequest, user_ids: Sequence[int]
 ) -> HttpResponse:
@@ -234,45 +215,9 @@ def confirm_account_deletions(
     return HttpResponseRedirect(_changelist_url(model_admin))
 
 
-def delete_accounts(
-    *, actor: AbstractUser, user_ids: Iterable[int], reason: str
-) -> DeletionOutcome:
-    """Delete each account the actor may delete, each in its own transaction.
-
-    The account is read again under a row lock and checked against the rules
-    right before its deletion, so an account promoted to staff since the preview
-    is refused. One failure does not undo the deletions before it.
-    """
-    user_model = get_user_model()
-    outcome = DeletionOutcome()
-    missing_ids: list[int] = []
-    for user_id in sorted(set(user_ids)):
-        name = f"#{user_id}"
-        try:
-            with transaction.atomic():
-                user = user_model.objects.select_for_update().filter(pk=user_id).first()
-                if user is None:
-                    missing_ids.append(user_id)
-                    continue
-                name = user.get_username()
-                if refusal := refusal_reason(actor=actor, user=user):
-                    outcome.refused.append((name, refusal))
-                    continue
-                delete_account(user, actor=actor, reason=reason)
-        except AccountAlreadyDeleted:
-            missing_ids.append(user_id)
-        except ValidationError as error:
-            outcome.failed.append((name, " ".join(error.messages)))
-        except DatabaseError:
-            logger.exception("Deleting account %s from the admin failed", user_id)
-            outcome.failed.append((name, "a database error; nothing of this account was deleted"))
-        else:
-            outcome.deleted.append(name)
-    outcome.already_deleted = _names_of_deleted_accounts(missing_ids)
-    return outcome
-
-
-def report_outcome(model_admin: ModelAdmin, request: HttpRequest, outcome: DeletionOutcome) -> None:
+def report_outcome(
+    model_admin: ModelAdmin, request: HttpRequest, outcome: AccountDeletionOutcome
+) -> None:
     if outcome.deleted:
         count = len(outcome.deleted)
         model_admin.message_user(
@@ -289,15 +234,14 @@ def report_outcome(model_admin: ModelAdmin, request: HttpRequest, outcome: Delet
             + ".",
             messages.ERROR,
         )
-    if outcome.already_deleted:
+    if outcome.already_deleted_ids:
+        already_deleted = _names_of_deleted_accounts(outcome.already_deleted_ids)
         model_admin.message_user(
-            request,
-            f"Already deleted: {', '.join(outcome.already_deleted)}.",
-            messages.WARNING,
+            request, f"Already deleted: {', '.join(already_deleted)}.", messages.WARNING
         )
     for name, error in outcome.failed:
         model_admin.message_user(request, f"Could not delete {name}: {error}", messages.ERROR)
-    if not (outcome.deleted or outcome.refused or outcome.already_deleted or outcome.failed):
+    if not (outcome.deleted or outcome.refused or outcome.already_deleted_ids or outcome.failed):
         model_admin.message_user(request, "No account was selected.", messages.WARNING)
 
 

@@ -3,9 +3,12 @@ receivers call these; none re-implements them."""
 
 from messaging.services.accounts import (
     AccountAlreadyDeleted,
+    AccountDeletionOutcome,
     AccountDeletionPreview,
     AccountDeletionSummary,
     delete_account,
+    delete_accounts,
+    deletion_refusal,
     erase_account_content,
     preview_account_deletions,
     record_account_deletion,
@@ -24,9 +27,12 @@ from messaging.services.messages import (
 
 __all__ = [
     "AccountAlreadyDeleted",
+    "AccountDeletionOutcome",
     "AccountDeletionPreview",
     "AccountDeletionSummary",
     "delete_account",
+    "delete_accounts",
+    "deletion_refusal",
     "edit_message",
     "erase_account_content",
     "mark_read",

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.db import connections, transaction
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, connections, transaction
 from django.db.models import Count, F, Q
 
 from audit.models import AuditEntry
@@ -56,6 +57,80 @@ class AccountDeletionSummary:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def deletion_refusal(*, actor: AbstractBaseUser | None, user: AbstractBaseUser) -> str | None:
+    """Why ``actor`` may not delete ``user`` from the desk, or None when they may.
+
+    Moderators delete ordinary accounts only; staff and superuser accounts are
+    for superusers; nobody deletes their own account here (they have the
+    account page for that).
+    """
+    if actor is None:
+        return "the moderator who asked for it no longer exists"
+    if user.pk == actor.pk:
+        return "you cannot delete your own account here"
+    if user.is_superuser and not actor.is_superuser:
+        return "only a superuser can delete a superuser account"
+    if user.is_staff and not actor.is_superuser:
+        return "only a superuser can delete a staff account"
+    return None
+
+
+@dataclass
+class AccountDeletionOutcome:
+    """What a batch of deletions did: names for the moderator's message."""
+
+    deleted: list[str] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)
+    already_deleted_ids: list[int] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        """The outcome without names (what a job may keep)."""
+        return {
+            "deleted": len(self.deleted),
+            "refused": len(self.refused),
+            "already_deleted": len(self.already_deleted_ids),
+            "failed": len(self.failed),
+        }
+
+
+def delete_accounts(
+    *, actor: AbstractBaseUser | None, user_ids: Iterable[int], reason: str
+) -> AccountDeletionOutcome:
+    """Delete each account the actor may delete, each in its own transaction.
+
+    The account is read again under a row lock and checked against the rules
+    right before its deletion, so an account promoted to staff since a preview
+    is refused. One failure does not undo the deletions before it, and running
+    it again skips the accounts already gone.
+    """
+    user_model = get_user_model()
+    outcome = AccountDeletionOutcome()
+    for user_id in sorted(set(user_ids)):
+        name = f"#{user_id}"
+        try:
+            with transaction.atomic():
+                user = user_model.objects.select_for_update().filter(pk=user_id).first()
+                if user is None:
+                    outcome.already_deleted_ids.append(user_id)
+                    continue
+                name = user.get_username()
+                if refusal := deletion_refusal(actor=actor, user=user):
+                    outcome.refused.append((name, refusal))
+                    continue
+                delete_account(user, actor=actor, reason=reason)
+        except AccountAlreadyDeleted:
+            outcome.already_deleted_ids.append(user_id)
+        except ValidationError as error:
+            outcome.failed.append((name, " ".join(error.messages)))
+        except DatabaseError:
+            logger.exception("Deleting account %s failed", user_id)
+            outcome.failed.append((name, "a database error; nothing of this account was deleted"))
+        else:
+            outcome.deleted.append(name)
+    return outcome
 
 
 @transaction.atomic

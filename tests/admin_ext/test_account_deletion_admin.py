@@ -351,7 +351,7 @@ def test_an_account_deleted_between_preview_and_confirm_by_a_race(
     def already_gone(user, **kwargs):
         raise services.AccountAlreadyDeleted(f"Account {user.pk} no longer exists.")
 
-    monkeypatch.setattr("admin_ext.admin.actions.delete_account", already_gone)
+    monkeypatch.setattr("messaging.services.accounts.delete_account", already_gone)
 
     response = moderator_client.post(CHANGELIST, confirm_post(alice))
 

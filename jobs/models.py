@@ -1,0 +1,84 @@
+"""Long work moved off the request: large exports, bulk account deletions.
+
+A Job is what moderators see (state, progress, who started it, result or error);
+the work itself runs as a Django task (``jobs.tasks.run_job``) on the configured
+backend, the database backend of django-tasks-db in production.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+# A running job reports progress at least this often; one silent for longer lost
+# its worker (killed, machine gone) and may be retried.
+STALLED_AFTER = timedelta(minutes=5)
+
+
+class Job(models.Model):
+    class Kind(models.TextChoices):
+        EXPORT = "export", "CSV export"
+        ACCOUNT_DELETION = "account_deletion", "Account deletion"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    started_by_username = models.CharField(max_length=150, blank=True)
+    description = models.CharField(max_length=300, blank=True)
+    # What to do: only ids, names and filters, never message text (privacy).
+    params = models.JSONField(default=dict, blank=True)
+    progress_done = models.PositiveBigIntegerField(default=0)
+    progress_total = models.PositiveBigIntegerField(default=0)
+    # What came out: counts, a file name; never message text either.
+    result = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    task_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The job list, newest first, and a moderator's own jobs.
+            models.Index(fields=["-created_at"], name="job_created_idx"),
+            models.Index(fields=["started_by", "-created_at"], name="job_started_by_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk} ({self.get_status_display().lower()})"
+
+    @property
+    def percent_done(self) -> int:
+        if self.status == self.Status.SUCCEEDED:
+            return 100
+        if not self.progress_total:
+            return 0
+        return min(100, int(100 * self.progress_done / self.progress_total))
+
+    @property
+    def is_stalled(self) -> bool:
+        """Running, but its worker stopped reporting: it died mid-job."""
+        last_sign = self.heartbeat_at or self.started_at
+        return (
+            self.status == self.Status.RUNNING
+            and last_sign is not None
+            and timezone.now() - last_sign > STALLED_AFTER
+        )
+
+    @property
+    def can_retry(self) -> bool:
+        return self.status == self.Status.FAILED or self.is_stalled
