@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "unfold.contrib.forms",
     "unfold.contrib.inlines",
     "unfold.contrib.simple_history",
+    "unfold.contrib.import_export",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -75,6 +76,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "simple_history",
+    "import_export",
     "django_tasks_db",
     "messaging",
     "audit",
@@ -209,6 +211,21 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
+
+# Files the app writes (CSV exports); never served publicly: downloads go through
+# a view that checks permissions.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "var" / "media")
+
+# --- Exports (django-import-export) ------------------------------------------------
+
+# Exporting needs app.export_<model> (granted to Moderators by a migration).
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
+# Its own escaping only handles "="; admin_ext.exports sanitises every formula start.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+# Exports are audited in the audit log (one entry each), not in the admin log.
+IMPORT_EXPORT_SKIP_ADMIN_LOG = True
+# Exports of more rows than this run as a background job writing a file.
+EXPORT_STREAM_LIMIT = env_int("EXPORT_STREAM_LIMIT", 10_000)
 
 # --- Admin (django-unfold) ------------------------------------------------------
 
