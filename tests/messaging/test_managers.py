@@ -180,3 +180,40 @@ def test_participant_ids_by_thread(conversation, alice, bob, carol):
         root.pk: {alice.pk, bob.pk},
         other.pk: {alice.pk, carol.pk},
     }
+
+
+# --- search (the admin's search box) ----------------------------------------------------
+
+
+@pytest.fixture
+def searchable(alice, bob, carol):
+    return {
+        "tickets": MessageFactory(sender=alice, receiver=bob, content="Concert TICKETS tonight"),
+        "to_carol": MessageFactory(sender=bob, receiver=carol, content="lunch?"),
+        "from_carol": MessageFactory(sender=carol, receiver=alice, content="see you at lunch"),
+    }
+
+
+def test_search_finds_content_case_insensitively(searchable):
+    assert list(Message.objects.search("tickets")) == [searchable["tickets"]]
+
+
+def test_search_finds_the_senders_and_receivers_username(searchable):
+    assert set(Message.objects.search("caro")) == {searchable["to_carol"], searchable["from_carol"]}
+
+
+def test_search_needs_every_word(searchable):
+    # "lunch" is in two messages; only one of them also involves alice.
+    assert list(Message.objects.search("lunch alice")) == [searchable["from_carol"]]
+
+
+def test_search_takes_a_quoted_phrase_as_one_word(searchable):
+    assert list(Message.objects.search('"see you"')) == [searchable["from_carol"]]
+
+
+def test_search_with_more_matching_users_than_inlined_gives_the_same_rows(searchable, monkeypatch):
+    expected = set(Message.objects.search("o"))
+    monkeypatch.setattr("messaging.managers.USER_MATCHES_INLINED", 1)
+
+    assert set(Message.objects.search("o")) == expected
+    assert len(expected) == 3
