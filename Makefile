@@ -15,7 +15,7 @@ FIND_PYTHON = for candidate in python3.13 python3.12 python3.14 python3 python; 
 	   $$candidate -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
 		echo $$candidate; break; fi; done
 
-.PHONY: help install run demo-data test lint format
+.PHONY: help install run demo-data test lint format bench
 
 help:
 	@echo "make run    install into .venv, migrate, load the demo data, serve on http://$(HOST):$(PORT)/"
@@ -54,3 +54,8 @@ format: install
 
 test: lint
 	DEBUG=1 $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Benchmarks (not part of the tests): PostgreSQL by default, as in production.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/moderation_bench
+bench: install
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/run.py $(BENCH_ARGS)

@@ -1,0 +1,211 @@
+"""One benchmark measurement, in a process of its own: ``python -m bench.cases CASE VARIANT``.
+
+Prints one JSON line: seconds, SQL statements, peak resident memory (the whole
+process: Python, Django and the data) and a note. A fresh process per
+measurement makes the peak memory of each variant its own, and keeps caches and
+connections of one run from flattering the next.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "moderation_site.settings")
+
+import django
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.test import Client  # noqa: E402
+
+from bench import data  # noqa: E402
+from messaging.managers import walk_thread  # noqa: E402
+from messaging.models import Message  # noqa: E402
+
+User = get_user_model()
+settings.ALLOWED_HOSTS = ["*"]
+
+
+class StatementCounter:
+    """Counts SQL statements without keeping them (a million would not fit)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# --- cases: each returns (prepare, run); run returns a short note -----------------------
+
+
+def thread_tree(variant: str, *, thread: str) -> tuple[Callable, Callable]:
+    root_id = data.special_thread_root(thread)
+
+    def ours() -> str:
+        nodes = list(walk_thread(Message.objects.thread_tree(root_id)))
+        return f"{len(nodes)} messages"
+
+    def naive() -> str:
+        # What the course's implementation did: replies.all() on every node.
+        def walk(message: Message) -> list[Message]:
+            found = [message]
+            for reply in message.replies.all():
+                found.extend(walk(reply))
+            return found
+
+        nodes = walk(Message.objects.get(pk=root_id))
+        return f"{len(nodes)} messages"
+
+    return (lambda: None), {"ours": ours, "baseline": naive}[variant]
+
+
+def account_deletion(variant: str) -> tuple[Callable, Callable]:
+    from django.db.models.signals import pre_delete
+
+    from messaging import services
+
+    state: dict[str, Any] = {}
+
+    def prepare() -> None:
+        state["user"] = data.make_big_account(messages=10_000)
+
+    def ours() -> str:
+        summary = services.delete_account(state["user"], reason="bench")
+        return f"{summary.messages_deleted + summary.messages_tombstoned} messages"
+
+    def stock() -> str:
+        # Django's stock cascade with this project's own receiver off: the collector
+        # loads every message and sends the signals of each (django-simple-history's
+        # included), as the stock admin confirmation does.
+        pre_delete.disconnect(dispatch_uid="messaging.erase_user", sender=settings.AUTH_USER_MODEL)
+        user = state["user"]
+        with transaction.atomic():
+            deleted, _ = Message.objects.filter(sender=user).delete()
+            user.delete()
+        return f"{deleted} rows"
+
+    return prepare, {"ours": ours, "baseline": stock}[variant]
+
+
+def export(variant: str) -> tuple[Callable, Callable]:
+    def ours() -> str:
+        from admin_ext.exports import bench_export_all_messages
+
+        rows = bench_export_all_messages(os.devnull)
+        return f"{rows} rows"
+
+    def import_export_default() -> str:
+        from admin_ext.exports.resources import MessageResource
+
+        dataset = MessageResource().export(
+            queryset=Message.objects.select_related("sender", "receiver")
+        )
+        with open(os.devnull, "w") as sink:
+            sink.write(dataset.csv)
+        return f"{len(dataset)} rows"
+
+    return (lambda: None), {"ours": ours, "baseline": import_export_default}[variant]
+
+
+def admin_page(variant: str, *, path: str) -> tuple[Callable, Callable]:
+    client = Client()
+
+    def prepare() -> None:
+        client.force_login(data.bench_moderator())
+        client.get("/admin/")  # session and permission caches as in a real visit
+
+    def ours() -> str:
+        response = client.get(path)
+        assert response.status_code == 200, response.status_code
+        return f"{len(response.content) // 1024} KB"
+
+    return prepare, {"ours": ours}[variant]
+
+
+def inbox(variant: str) -> tuple[Callable, Callable]:
+    user = data.busiest_receiver()
+
+    def ours() -> str:
+        page = list(Message.unread.unread_for_user(user)[:25])
+        [(m.sender.username, m.content) for m in page]
+        plan = Message.unread.unread_for_user(user)[:25].explain()
+        uses_index = "msg_unread_inbox_idx" in plan
+        return f"index {'used' if uses_index else 'NOT used'}"
+
+    def naive() -> str:
+        # The course's inbox: .only() without select_related, a query per row.
+        page = list(
+            Message.objects.filter(receiver=user, read=False)
+            .only("content", "sender__username")
+            .order_by("-timestamp")[:25]
+        )
+        [(m.sender.username, m.content) for m in page]
+        return f"{len(page)} rows"
+
+    return (lambda: None), {"ours": ours, "baseline": naive}[variant]
+
+
+def dashboard(variant: str) -> tuple[Callable, Callable]:
+    from messaging import stats
+
+    def prepare() -> None:
+        stats.forget_dashboard_figures()
+        if variant == "warm":
+            stats.dashboard_figures()
+
+    def run() -> str:
+        figures = stats.dashboard_figures()
+        return f"{figures['unread_backlog']:,} unread"
+
+    return prepare, run
+
+
+CASES: dict[str, Callable[[str], tuple[Callable, Callable]]] = {
+    "thread_chain": lambda variant: thread_tree(variant, thread="chain"),
+    "thread_bushy": lambda variant: thread_tree(variant, thread="bushy"),
+    "account_deletion": account_deletion,
+    "export": export,
+    "message_changelist": lambda v: admin_page(v, path="/admin/messaging/message/"),
+    "message_search": lambda v: admin_page(v, path="/admin/messaging/message/?q=tickets"),
+    "message_filter_user": lambda v: admin_page(
+        v, path=f"/admin/messaging/message/?sender__id__exact={data.busiest_sender().pk}"
+    ),
+    "user_changelist": lambda v: admin_page(v, path="/admin/auth/user/"),
+    "inbox": inbox,
+    "dashboard": dashboard,
+}
+
+
+def main() -> None:
+    name, variant = sys.argv[1], sys.argv[2]
+    prepare, run = CASES[name](variant)
+    prepare()
+    counter = StatementCounter()
+    with connection.execute_wrapper(counter):
+        started = time.perf_counter()
+        note = run()
+        seconds = time.perf_counter() - started
+    print(
+        json.dumps(
+            {"seconds": seconds, "queries": counter.count, "peak_mb": peak_rss_mb(), "note": note}
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
