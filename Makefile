@@ -41,7 +41,11 @@ run: demo-data
 	@echo "    moderator login: moderator / moderate-2026   (superuser: admin / moderate-2026)"
 	@echo "  User pages:       http://$(HOST):$(PORT)/"
 	@echo "    any demo user (for example amara) / demo-password-2026"
+	@echo "  Background jobs:  a worker runs beside the server (log: var/worker.log)"
 	@echo
+	@mkdir -p var
+	@DEBUG=1 $(PY) manage.py db_worker --no-reload > var/worker.log 2>&1 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT; \
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 lint: install

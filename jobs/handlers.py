@@ -6,8 +6,9 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from admin_ext.exports.files import write_export_file
 from jobs.models import Job
-from jobs.services import Progress
+from jobs.services import JobIncomplete, Progress
 from messaging import services as messaging_services
 
 
@@ -15,7 +16,8 @@ def run_account_deletion(job: Job, progress: Progress) -> dict[str, Any]:
     """Delete the accounts in ``job.params["user_ids"]``, each in its own transaction.
 
     Safe to run again: accounts deleted by an earlier attempt are counted as
-    already deleted. The result holds counts only, never usernames.
+    already deleted. When some could not be deleted the job ends failed, with its
+    counts, so it can be retried. The result holds counts only, never usernames.
     """
     user_ids = job.params["user_ids"]
     progress.set_total(len(user_ids))
@@ -26,9 +28,25 @@ def run_account_deletion(job: Job, progress: Progress) -> dict[str, Any]:
         )
         totals.update(outcome.counts())
         progress.advance()
-    return {"deleted": 0, "refused": 0, "already_deleted": 0, "failed": 0, **totals}
+    result = {"deleted": 0, "refused": 0, "already_deleted": 0, "failed": 0, **totals}
+    if result["failed"]:
+        raise JobIncomplete(
+            f"{result['failed']} of {len(user_ids)} accounts could not be deleted (a database "
+            "error; nothing of those accounts was deleted). Retry to try them again.",
+            result=result,
+        )
+    return result
+
+
+def run_export(job: Job, progress: Progress) -> dict[str, Any]:
+    """Write the CSV of the changelist rows described by ``job.params`` to a file
+    under MEDIA_ROOT (see admin_ext.exports.files). Safe to run again: a retry
+    rewrites the file. The result holds the file's path and counts, never content.
+    """
+    return write_export_file(job, progress)
 
 
 HANDLERS: dict[str, Callable[[Job, Progress], dict[str, Any]]] = {
     Job.Kind.ACCOUNT_DELETION: run_account_deletion,
+    Job.Kind.EXPORT: run_export,
 }

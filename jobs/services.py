@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from audit.models import AuditEntry
@@ -32,7 +32,11 @@ PROGRESS_INTERVAL = 0.5
 
 
 class Progress:
-    """Counts done units of a running job and writes them (and a heartbeat) to it."""
+    """Counts done units of a running job and writes them (and a heartbeat) to it.
+
+    Writes only while the job is still at the attempt it was given: a worker
+    taken for dead whose job was retried must not overwrite the new attempt.
+    """
 
     def __init__(self, job: Job) -> None:
         self.job = job
@@ -46,13 +50,16 @@ class Progress:
 
     def set_total(self, total: int) -> None:
         self.job.progress_total = total
-        Job.objects.filter(pk=self.job.pk).update(progress_total=total)
+        _this_attempt(self.job).update(progress_total=total)
 
     def flush(self) -> None:
         self._written_at = time.monotonic()
-        Job.objects.filter(pk=self.job.pk).update(
-            progress_done=self.done, heartbeat_at=timezone.now()
-        )
+        _this_attempt(self.job).update(progress_done=self.done, heartbeat_at=timezone.now())
+
+
+def _this_attempt(job: Job) -> QuerySet[Job]:
+    # attempts grows by one each time a worker takes the job (run_job).
+    return Job.objects.filter(pk=job.pk, attempts=job.attempts)
 
 
 def start_job(
@@ -79,8 +86,28 @@ def start_job(
 def _enqueue(job_id: int) -> None:
     from jobs.tasks import run_job
 
-    result = run_job.enqueue(job_id)
+    try:
+        result = run_job.enqueue(job_id)
+    except Exception as error:
+        # Runs after the commit, so the job exists: mark it failed (and so
+        # retryable) rather than leave it queued with no task behind it.
+        logger.exception("Job %s could not be queued", job_id)
+        Job.objects.filter(pk=job_id, status=Job.Status.QUEUED).update(
+            status=Job.Status.FAILED,
+            error=f"Could not be queued: {type(error).__name__}: {error}"[:2000],
+            finished_at=timezone.now(),
+        )
+        return
     Job.objects.filter(pk=job_id).update(task_id=str(result.id))
+
+
+class JobIncomplete(Exception):
+    """Raised by a handler that finished its loop but left units undone: the job
+    ends failed (so it can be retried) and keeps the counts it reached."""
+
+    def __init__(self, message: str, *, result: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.result = result
 
 
 def run_job(job_id: int) -> None:
@@ -101,16 +128,27 @@ def run_job(job_id: int) -> None:
     progress = Progress(job)
     try:
         result = HANDLERS[job.kind](job, progress)
+    except JobIncomplete as incomplete:
+        _this_attempt(job).update(
+            status=Job.Status.FAILED,
+            result=incomplete.result,
+            error=str(incomplete)[:2000],
+            progress_done=progress.done,
+            finished_at=timezone.now(),
+        )
+        return
     except Exception as error:
         logger.exception("Job %s (%s) failed", job.pk, job.kind)
-        Job.objects.filter(pk=job.pk).update(
+        _this_attempt(job).update(
             status=Job.Status.FAILED,
             error=f"{type(error).__name__}: {error}"[:2000],
             progress_done=progress.done,
             finished_at=timezone.now(),
         )
         return
-    Job.objects.filter(pk=job.pk).update(
+    # A worker taken for dead (stalled) whose job was retried meanwhile finds a
+    # later attempt here and leaves the job to it.
+    _this_attempt(job).update(
         status=Job.Status.SUCCEEDED,
         result=result or {},
         error="",

@@ -281,6 +281,12 @@ UNFOLD = {
                         "link": reverse_lazy("admin:audit_auditentry_changelist"),
                         "permission": _can("audit.view_auditentry"),
                     },
+                    {
+                        "title": "Jobs",
+                        "icon": "pending_actions",
+                        "link": reverse_lazy("admin:jobs_job_changelist"),
+                        "permission": _can("jobs.view_job"),
+                    },
                 ],
             },
             {

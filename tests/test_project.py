@@ -22,6 +22,11 @@ MODERATOR_PERMISSIONS = {
     "audit.view_auditentry",
     "audit.view_historicaluser",
     "messaging.view_historicalmessage",
+    "messaging.export_message",
+    "messaging.export_messagehistory",
+    "auth.export_user",
+    "audit.export_auditentry",
+    "jobs.view_job",
 }
 
 

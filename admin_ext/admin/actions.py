@@ -11,6 +11,17 @@ The preview shows counts, never the rows: Django's stock confirmation collects
 and lists every related object (26.9 s and 24 MB for a 100,000-message account).
 Each deletion is ``messaging.services.delete_account``, which is atomic and
 writes the audit entry (who, whom, why, counts); nothing here writes another.
+
+Size decides how (constants below):
+
+- up to PREVIEW_DETAIL_LIMIT accounts the preview counts per account, exactly,
+  tombstones included (6 + N queries); above, it shows totals for the whole
+  selection in 5 queries, and the tombstones are counted when deleted (each
+  account's audit entry has them);
+- up to DELETE_SYNC_LIMIT accounts the confirmation deletes them in the request;
+  above, it starts a background job (``jobs``: one transaction per account, safe
+  to retry) and sends the moderator to the job's page at once;
+- at most MAX_ACCOUNTS_PER_REQUEST accounts per selection.
 """
 
 from __future__ import annotations
@@ -26,13 +37,16 @@ from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from unfold.widgets import UnfoldAdminTextareaWidget
 
 from audit.models import AuditEntry
+from jobs.models import Job
+from jobs.services import start_job
+from messaging.models import Message, MessageHistory, Notification
 from messaging.services import (
     AccountDeletionOutcome,
     AccountDeletionPreview,
@@ -49,9 +63,21 @@ logger = logging.getLogger(__name__)
 
 ACTION_NAME = "delete_accounts"
 PREVIEW_TEMPLATE = "admin_ext/users/delete_accounts.html"
-# One request deletes at most this many accounts: each deletion is up to ~30
-# queries and its own transaction, and the preview lists every account.
-MAX_ACCOUNTS_PER_REQUEST = 100
+# The preview's form sends every selected id in this one field: a field per id
+# would pass Django's DATA_UPLOAD_MAX_NUMBER_FIELDS (1,000) for a large selection.
+ACCOUNT_IDS_FIELD = "account_ids"
+# A confirmed selection of more accounts than this is deleted by a background job.
+# Each deletion is its own transaction of up to ~30 queries: a handful fits in a
+# request, hundreds would hold it for minutes (and time out behind a proxy).
+DELETE_SYNC_LIMIT = 10
+# A selection holds at most this many accounts (the job's list of ids, the
+# preview's one query per kind of data with this many ids).
+MAX_ACCOUNTS_PER_REQUEST = 5_000
+# Up to this many accounts the preview counts per account, tombstones included,
+# at one query per account; above, totals only, at a constant number of queries.
+PREVIEW_DETAIL_LIMIT = 50
+# A large preview names this many of the accounts it will delete, then "and N more".
+PREVIEW_NAMES_SHOWN = 200
 MAX_REASON_LENGTH = 2000
 
 # The preview's columns: AccountDeletionPreview field, header, what it means.
@@ -76,6 +102,23 @@ PREVIEW_COLUMNS: tuple[tuple[str, str, str], ...] = (
         "Received messages kept",
         "Messages other people sent them: they stay with their senders",
     ),
+)
+
+# A large preview's first column: the messages they sent, before the tombstone
+# plan splits them into deleted and kept (the plan costs a query per account).
+SUMMARY_FIRST_COLUMN = (
+    "Messages sent",
+    "All go: deleted, or emptied and kept as tombstones where someone replied "
+    "(counted when deleted)",
+)
+# What a large preview counts (count_account_data); the other columns show
+# "counted when deleted".
+COUNTED_TOGETHER = (
+    "messages_deleted",
+    "notifications_deleted",
+    "history_rows_deleted",
+    "versions_deleted",
+    "received_messages_kept",
 )
 
 
@@ -108,7 +151,7 @@ def delete_accounts_action(
     if len(user_ids) > MAX_ACCOUNTS_PER_REQUEST:
         model_admin.message_user(
             request,
-            f"Select at most {MAX_ACCOUNTS_PER_REQUEST} accounts at a time. Nothing was deleted.",
+            f"Select at most {MAX_ACCOUNTS_PER_REQUEST:,} accounts at a time. Nothing was deleted.",
             messages.ERROR,
         )
         return None
@@ -149,7 +192,8 @@ def account_deletion_preview_view(
 class PreviewRow:
     user: AbstractUser
     refusal: str | None = None
-    counts: list[int] = field(default_factory=list)
+    # Per PREVIEW_COLUMNS; None where the value is only known once deleted.
+    counts: list[int | None] = field(default_factory=list)
 
 
 def render_account_deletion_preview(
@@ -160,22 +204,34 @@ def render_account_deletion_preview(
     form: AccountDeletionForm | None = None,
     cancel_url: str | None = None,
 ) -> TemplateResponse:
-    """The intermediate page: per account the counts of what would go, or why it
-    cannot be deleted by this moderator; a reason and a confirm button."""
+    """The intermediate page: the counts of what would go, the accounts this
+    moderator may not delete and why, a reason and a confirm button.
+
+    Up to PREVIEW_DETAIL_LIMIT accounts, one row of exact counts per account
+    (``preview_account_deletions``: 6 + N queries). Above, one row of totals for
+    all of them together (``count_account_data``: 5 queries whatever N) and the
+    refused accounts by name; which messages stay as tombstones is then counted
+    when deleted, in each account's audit entry.
+    """
     user_model = get_user_model()
     users = list(user_model.objects.filter(pk__in=user_ids).order_by("username"))
     rows = [
         PreviewRow(user=user, refusal=deletion_refusal(actor=request.user, user=user))
         for user in users
     ]
-    previews: dict[int, AccountDeletionPreview] = preview_account_deletions(
-        row.user for row in rows if row.refusal is None
-    )
-    for row in rows:
-        if row.refusal is None:
+    deletable = [row for row in rows if row.refusal is None]
+    is_summary = len(rows) > PREVIEW_DETAIL_LIMIT
+    totals: list[int | None] = []
+    if is_summary:
+        counts = count_account_data([row.user.pk for row in deletable])
+        totals = [counts.get(name) for name, _header, _help in PREVIEW_COLUMNS]
+    else:
+        previews: dict[int, AccountDeletionPreview] = preview_account_deletions(
+            row.user for row in deletable
+        )
+        for row in deletable:
             counts = previews[row.user.pk].as_dict()
             row.counts = [counts[name] for name, _header, _help in PREVIEW_COLUMNS]
-    deletable = [row for row in rows if row.refusal is None]
     missing_ids = sorted(set(user_ids) - {user.pk for user in users})
     changelist_url = _changelist_url(model_admin)
     request.current_app = model_admin.admin_site.name
@@ -184,10 +240,22 @@ def render_account_deletion_preview(
         "title": "Delete accounts" if len(rows) != 1 else f"Delete the account “{users[0]}”",
         "subtitle": None,
         "opts": model_admin.opts,
-        "rows": rows,
+        "is_summary": is_summary,
+        # Detailed: every account with its counts or its refusal. Summary: the
+        # refused ones only (the others are named in deletable_names).
+        "rows": [row for row in rows if row.refusal] if is_summary else rows,
+        "totals": totals,
         "deletable_count": len(deletable),
+        "deletable_names": [row.user.get_username() for row in deletable[:PREVIEW_NAMES_SHOWN]],
+        "more_deletable_count": max(0, len(deletable) - PREVIEW_NAMES_SHOWN),
+        "runs_as_job": len(user_ids) > DELETE_SYNC_LIMIT,
         "already_deleted": _names_of_deleted_accounts(missing_ids),
-        "columns": [(header, help_text) for _name, header, help_text in PREVIEW_COLUMNS],
+        "columns": [
+            SUMMARY_FIRST_COLUMN
+            if is_summary and name == "messages_deleted"
+            else (header, help_text)
+            for name, header, help_text in PREVIEW_COLUMNS
+        ],
         "form": form or AccountDeletionForm(),
         # The confirmation goes to the changelist without its filters, so a user
         # who no longer matches them is still the one that was selected.
@@ -195,8 +263,40 @@ def render_account_deletion_preview(
         "cancel_url": cancel_url or changelist_url,
         "action_name": ACTION_NAME,
         "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "account_ids_field": ACCOUNT_IDS_FIELD,
+        "account_ids": ",".join(str(user.pk) for user in users),
+        # Django's changelist runs an action only if some object is selected.
+        "first_account_id": users[0].pk if users else None,
     }
     return TemplateResponse(request, PREVIEW_TEMPLATE, context)
+
+
+def count_account_data(user_ids: Sequence[int]) -> dict[str, int]:
+    """Totals for deleting all of ``user_ids`` together, in five COUNT queries
+    whatever their number; keys as AccountDeletionPreview's.
+
+    ``messages_deleted`` counts every message they sent (deleted or kept as a
+    tombstone: splitting them needs ``_plan_threads``, one query per account);
+    ``messages_tombstoned`` and ``empty_tombstones_removed`` are left out, known
+    once deleted. Unlike the per-account preview, nothing is counted twice: a
+    notification of one of them about another's message is one notification,
+    and a message one of them sent another is not "received and kept".
+    """
+    ids = list(user_ids)
+    if not ids:
+        return dict.fromkeys(COUNTED_TOGETHER, 0)
+    return {
+        "messages_deleted": Message.objects.filter(sender_id__in=ids).count(),
+        "notifications_deleted": Notification.objects.filter(
+            Q(user_id__in=ids) | Q(message__sender_id__in=ids)
+        ).count(),
+        "history_rows_deleted": MessageHistory.objects.filter(message__sender_id__in=ids).count(),
+        "versions_deleted": Message.versions.model.objects.filter(sender_id__in=ids).count(),
+        # What they sent each other goes with its sender; tombstones (no sender) stay.
+        "received_messages_kept": Message.objects.filter(receiver_id__in=ids)
+        .exclude(sender_id__in=ids)
+        .count(),
+    }
 
 
 # --- confirmation ---------------------------------------------------------------------
@@ -208,11 +308,42 @@ def confirm_account_deletions(
     form = AccountDeletionForm(request.POST)
     if not form.is_valid():  # a blank reason (spaces are stripped) deletes nothing
         return render_account_deletion_preview(model_admin, request, user_ids, form=form)
-    outcome = delete_accounts(
-        actor=request.user, user_ids=user_ids, reason=form.cleaned_data["reason"]
-    )
+    reason = form.cleaned_data["reason"]
+    if len(user_ids) > DELETE_SYNC_LIMIT:
+        return start_account_deletion_job(model_admin, request, user_ids, reason=reason)
+    outcome = delete_accounts(actor=request.user, user_ids=user_ids, reason=reason)
     report_outcome(model_admin, request, outcome)
     return HttpResponseRedirect(_changelist_url(model_admin))
+
+
+def start_account_deletion_job(
+    model_admin: ModelAdmin, request: HttpRequest, user_ids: Sequence[int], *, reason: str
+) -> HttpResponse:
+    """Queue the deletion of a large selection and send the moderator to its page.
+
+    Nothing is deleted in the request. The job (``jobs.handlers.run_account_deletion``)
+    runs ``delete_accounts`` one account at a time, each in its own transaction
+    and checked again against the rules then, with this moderator as the actor.
+    """
+    count = len(user_ids)
+    job = start_job(
+        kind=Job.Kind.ACCOUNT_DELETION,
+        started_by=request.user,
+        params={"user_ids": list(user_ids), "reason": reason},
+        total=count,
+        description=f"Delete {count:,} accounts",
+    )
+    model_admin.message_user(
+        request,
+        f"Deleting {count:,} accounts in the background (job #{job.pk}). Each account "
+        "goes in its own transaction, with an audit entry; this page shows the progress.",
+        messages.SUCCESS,
+    )
+    if not request.user.has_perm("jobs.view_job"):
+        return HttpResponseRedirect(_changelist_url(model_admin))
+    return HttpResponseRedirect(
+        reverse(f"{model_admin.admin_site.name}:jobs_job_change", args=[job.pk])
+    )
 
 
 def report_outcome(
@@ -262,16 +393,23 @@ def _changelist_url(model_admin: ModelAdmin) -> str:
 def _selected_user_ids(request: HttpRequest, queryset: QuerySet) -> list[int]:
     """The ids the moderator selected, including those deleted since the page was
     shown (so they can be reported as such)."""
+    if ACCOUNT_IDS_FIELD in request.POST:
+        # The preview's form: the ids it showed, in one field.
+        return _parse_ids(request.POST[ACCOUNT_IDS_FIELD].split(","))
     if forms.BooleanField().to_python(request.POST.get("select_across")):
         # "Select all N": the changelist's queryset, bounded by the caller's check.
         return list(queryset.values_list("pk", flat=True)[: MAX_ACCOUNTS_PER_REQUEST + 1])
-    user_ids = []
-    for value in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME):
+    return _parse_ids(request.POST.getlist(helpers.ACTION_CHECKBOX_NAME))
+
+
+def _parse_ids(values: Sequence[str]) -> list[int]:
+    user_ids = set()
+    for value in values:
         try:
-            user_ids.append(int(value))
+            user_ids.add(int(value))
         except ValueError:
             continue
-    return sorted(set(user_ids))
+    return sorted(user_ids)
 
 
 def _names_of_deleted_accounts(user_ids: Sequence[int]) -> list[str]:

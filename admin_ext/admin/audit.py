@@ -17,13 +17,15 @@ from unfold.decorators import display
 from unfold.paginator import InfinitePaginator
 
 from admin_ext.admin.filters import RangeDateTimeFilter
+from admin_ext.exports.mixins import CsvExportAdminMixin
+from admin_ext.exports.resources import AuditEntryResource
 from audit.models import AuditEntry
 
 REASON_EXCERPT_CHARS = 80
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(ModelAdmin):
+class AuditEntryAdmin(CsvExportAdminMixin, ModelAdmin):
     # List options
     list_display = (
         "created_at",
@@ -61,6 +63,9 @@ class AuditEntryAdmin(ModelAdmin):
         "details",
     )
     readonly_fields = fields
+
+    # Export: CSV of the filtered log; needs audit.export_auditentry.
+    resource_classes = (AuditEntryResource,)
 
     # Nobody writes the log through the admin, superusers included: entries are
     # evidence, written only by the services whose actions they record. Without

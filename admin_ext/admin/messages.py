@@ -32,6 +32,8 @@ from unfold.contrib.filters.admin import AutocompleteSelectFilter, BooleanRadioF
 from unfold.decorators import action, display
 
 from admin_ext.admin.filters import HasRepliesFilter, RangeDateTimeFilter, UnreadFilter
+from admin_ext.exports.mixins import CsvExportAdminMixin
+from admin_ext.exports.resources import MessageHistoryResource, MessageResource
 from audit.models import AuditEntry
 from audit.services import record_audit_entry
 from messaging.managers import walk_thread
@@ -171,7 +173,7 @@ class NotificationInline(ReadOnlyInline):
 
 
 @admin.register(Message)
-class MessageAdmin(SimpleHistoryAdmin, ModelAdmin):
+class MessageAdmin(CsvExportAdminMixin, SimpleHistoryAdmin, ModelAdmin):
     # django-simple-history finds the versions through
     # Message._meta.simple_history_manager_attribute ("versions"), so the
     # ``history`` name staying the MessageHistory edit log does not confuse it.
@@ -235,6 +237,9 @@ class MessageAdmin(SimpleHistoryAdmin, ModelAdmin):
 
     # --- Actions ------------------------------------------------------------
     actions = ("mark_as_read", "mark_as_unread")
+
+    # --- Export (CSV of the filtered list; needs messaging.export_message) -----
+    resource_classes = (MessageResource,)
 
     # --- Permissions ----------------------------------------------------------
     # Messages are never added or deleted in the admin, not even by superusers:
@@ -441,7 +446,7 @@ class MessageAdmin(SimpleHistoryAdmin, ModelAdmin):
 
 
 @admin.register(MessageHistory)
-class MessageHistoryAdmin(ModelAdmin):
+class MessageHistoryAdmin(CsvExportAdminMixin, ModelAdmin):
     """The edit log, read-only: what each edit replaced, who made it and when."""
 
     # --- List ---------------------------------------------------------------
@@ -471,6 +476,9 @@ class MessageHistoryAdmin(ModelAdmin):
 
     # --- Actions ------------------------------------------------------------
     actions = None  # a log: nothing to do in bulk
+
+    # --- Export (CSV of the filtered list; needs messaging.export_messagehistory)
+    resource_classes = (MessageHistoryResource,)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -30,6 +30,8 @@ from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationFo
 from unfold.utils import parse_date_str
 
 from admin_ext.admin import actions as account_deletion
+from admin_ext.exports.mixins import CsvExportAdminMixin
+from admin_ext.exports.resources import UserResource
 from messaging.models import Message, MessageHistory
 
 
@@ -87,7 +89,7 @@ if admin.site.is_registered(Group):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin, SimpleHistoryAdmin, ModelAdmin):
+class UserAdmin(CsvExportAdminMixin, BaseUserAdmin, SimpleHistoryAdmin, ModelAdmin):
     # List options. Other admins' autocomplete filters rely on search_fields.
     list_display = (
         "username",
@@ -120,6 +122,10 @@ class UserAdmin(BaseUserAdmin, SimpleHistoryAdmin, ModelAdmin):
     # confirmation lists every related row.
     actions = ["delete_accounts"]
     actions_detail = ["delete_account_detail"]
+
+    # Export: CSV of the filtered list, never passwords or e-mail addresses
+    # (UserResource); needs auth.export_user.
+    resource_classes = (UserResource,)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         # Each count is a correlated subquery, so a page costs the same number of

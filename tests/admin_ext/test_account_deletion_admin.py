@@ -12,6 +12,7 @@ from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 
+from admin_ext.admin.actions import MAX_ACCOUNTS_PER_REQUEST
 from audit.models import AuditEntry
 from messaging import services
 from messaging.models import Message
@@ -360,7 +361,7 @@ def test_an_account_deleted_between_preview_and_confirm_by_a_race(
 
 
 def test_selecting_more_accounts_than_the_limit_deletes_nothing(moderator_client):
-    User.objects.bulk_create(User(username=f"bulk{i}") for i in range(101))
+    User.objects.bulk_create(User(username=f"bulk{i}") for i in range(MAX_ACCOUNTS_PER_REQUEST + 1))
 
     response = moderator_client.post(
         CHANGELIST,
@@ -373,8 +374,8 @@ def test_selecting_more_accounts_than_the_limit_deletes_nothing(moderator_client
     )
 
     assert response.status_code == 302
-    assert any("Select at most 100 accounts" in text for text in message_texts(response))
-    assert User.objects.filter(username__startswith="bulk").count() == 101
+    assert any("Select at most 5,000 accounts" in text for text in message_texts(response))
+    assert User.objects.filter(username__startswith="bulk").count() == MAX_ACCOUNTS_PER_REQUEST + 1
 
 
 def test_the_preview_of_a_2000_message_account_is_cheap_and_small(
