@@ -409,8 +409,6 @@ def test_a_deletion_job_with_accounts_left_undeleted_ends_failed_with_its_counts
 ):
     # A database error is reported per account by delete_accounts (not raised):
     # the job must still end failed, so a retry can finish it.
-    from django.db import DatabaseError
-
     real_delete_account = account_services.delete_account
     third = five_accounts[2]
 
