@@ -32,6 +32,7 @@ from unfold.contrib.filters.admin import AutocompleteSelectFilter, BooleanRadioF
 from unfold.decorators import action, display
 
 from admin_ext.admin.filters import HasRepliesFilter, RangeDateTimeFilter, UnreadFilter
+from admin_ext.admin.paginators import LargeTablePaginator
 from admin_ext.exports.mixins import CsvExportAdminMixin
 from admin_ext.exports.resources import MessageHistoryResource, MessageResource
 from audit.models import AuditEntry
@@ -202,11 +203,13 @@ class MessageAdmin(CsvExportAdminMixin, SimpleHistoryAdmin, ModelAdmin):
     list_filter_submit = True
     list_per_page = 100
     show_full_result_count = False  # no COUNT(*) over the whole table per page
+    paginator = LargeTablePaginator  # an estimate instead of counting a million rows
     # Facet counts are a COUNT per filter choice over the whole table.
     show_facets = admin.ShowFacets.NEVER
     # Orderings the indexes serve (msg_timestamp_idx) or that are cheap to sort.
     sortable_by = ("display_time", "depth")
     ordering = ("-timestamp", "-id")
+    # Search goes through MessageQuerySet.search (get_search_results below).
     search_fields = ("content", "sender__username", "receiver__username")
     search_help_text = "Search the text of messages and the usernames of senders and receivers."
 
@@ -266,6 +269,16 @@ class MessageAdmin(CsvExportAdminMixin, SimpleHistoryAdmin, ModelAdmin):
             .select_related("sender", "receiver", "thread")
             .with_reply_counts()
         )
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        # The same words, fields and meaning as search_fields, in a form PostgreSQL
+        # answers from indexes (content trigrams, sender, receiver) instead of an
+        # OR across joined tables, which scans every message (2 s at 1,000,000).
+        if not search_term.strip():
+            return queryset, False
+        return queryset.search(search_term), False
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         readonly_fields = tuple(super().get_readonly_fields(request, obj))

@@ -100,7 +100,7 @@ class UserAdmin(CsvExportAdminMixin, BaseUserAdmin, SimpleHistoryAdmin, ModelAdm
         "display_joined",
         "display_messages_sent",
         "display_unread_received",
-        "display_edits_of_their_messages",
+        "display_edits_made",
     )
     list_filter = (
         ("is_active", BooleanRadioFilter),
@@ -140,9 +140,11 @@ class UserAdmin(CsvExportAdminMixin, BaseUserAdmin, SimpleHistoryAdmin, ModelAdm
                 unread_received=count_subquery(
                     Message.objects.filter(receiver=OuterRef("pk"), read=False), "receiver"
                 ),
-                edits_of_their_messages=count_subquery(
-                    MessageHistory.objects.filter(message__sender=OuterRef("pk")),
-                    "message__sender",
+                # Edits they made (their own messages, or anyone's for a
+                # moderator): one index lookup each, where counting edits of
+                # their messages walked every message of a big account.
+                edits_made=count_subquery(
+                    MessageHistory.objects.filter(edited_by=OuterRef("pk")), "edited_by"
                 ),
             )
         )
@@ -225,11 +227,9 @@ class UserAdmin(CsvExportAdminMixin, BaseUserAdmin, SimpleHistoryAdmin, ModelAdm
     def display_unread_received(self, user: User) -> int:
         return user.unread_received
 
-    @display(description="Edits of their messages", ordering="edits_of_their_messages")
-    def display_edits_of_their_messages(self, user: User) -> int:
-        # MessageHistory rows of messages they sent (by anyone, moderators too):
-        # what a deletion counts as "edit history rows".
-        return user.edits_of_their_messages
+    @display(description="Edits made", ordering="edits_made")
+    def display_edits_made(self, user: User) -> int:
+        return user.edits_made
 
 
 @admin.register(Group)
