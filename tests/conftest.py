@@ -44,7 +44,7 @@ def _empty_cache():
 @pytest.fixture
 def postgres_only():
     if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (row locks); .ci/run runs it")
+        pytest.skip("needs PostgreSQL; .ci/run runs it")
 
 
 @pytest.fixture

@@ -37,7 +37,7 @@ from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -46,13 +46,13 @@ from unfold.widgets import UnfoldAdminTextareaWidget
 from audit.models import AuditEntry
 from jobs.models import Job
 from jobs.services import start_job
-from messaging.models import Message, MessageHistory, Notification
 from messaging.services import (
     AccountDeletionOutcome,
     AccountDeletionPreview,
     delete_accounts,
     deletion_refusal,
     preview_account_deletions,
+    preview_account_deletions_together,
 )
 
 if TYPE_CHECKING:
@@ -110,15 +110,6 @@ SUMMARY_FIRST_COLUMN = (
     "Messages sent",
     "All go: deleted, or emptied and kept as tombstones where someone replied "
     "(counted when deleted)",
-)
-# What a large preview counts (count_account_data); the other columns show
-# "counted when deleted".
-COUNTED_TOGETHER = (
-    "messages_deleted",
-    "notifications_deleted",
-    "history_rows_deleted",
-    "versions_deleted",
-    "received_messages_kept",
 )
 
 
@@ -209,7 +200,7 @@ def render_account_deletion_preview(
 
     Up to PREVIEW_DETAIL_LIMIT accounts, one row of exact counts per account
     (``preview_account_deletions``: 6 + N queries). Above, one row of totals for
-    all of them together (``count_account_data``: 5 queries whatever N) and the
+    all of them together (``preview_account_deletions_together``: 5 queries whatever N) and the
     refused accounts by name; which messages stay as tombstones is then counted
     when deleted, in each account's audit entry.
     """
@@ -223,7 +214,7 @@ def render_account_deletion_preview(
     is_summary = len(rows) > PREVIEW_DETAIL_LIMIT
     totals: list[int | None] = []
     if is_summary:
-        counts = count_account_data([row.user.pk for row in deletable])
+        counts = preview_account_deletions_together([row.user.pk for row in deletable])
         totals = [counts.get(name) for name, _header, _help in PREVIEW_COLUMNS]
     else:
         previews: dict[int, AccountDeletionPreview] = preview_account_deletions(
@@ -269,34 +260,6 @@ def render_account_deletion_preview(
         "first_account_id": users[0].pk if users else None,
     }
     return TemplateResponse(request, PREVIEW_TEMPLATE, context)
-
-
-def count_account_data(user_ids: Sequence[int]) -> dict[str, int]:
-    """Totals for deleting all of ``user_ids`` together, in five COUNT queries
-    whatever their number; keys as AccountDeletionPreview's.
-
-    ``messages_deleted`` counts every message they sent (deleted or kept as a
-    tombstone: splitting them needs ``_plan_threads``, one query per account);
-    ``messages_tombstoned`` and ``empty_tombstones_removed`` are left out, known
-    once deleted. Unlike the per-account preview, nothing is counted twice: a
-    notification of one of them about another's message is one notification,
-    and a message one of them sent another is not "received and kept".
-    """
-    ids = list(user_ids)
-    if not ids:
-        return dict.fromkeys(COUNTED_TOGETHER, 0)
-    return {
-        "messages_deleted": Message.objects.filter(sender_id__in=ids).count(),
-        "notifications_deleted": Notification.objects.filter(
-            Q(user_id__in=ids) | Q(message__sender_id__in=ids)
-        ).count(),
-        "history_rows_deleted": MessageHistory.objects.filter(message__sender_id__in=ids).count(),
-        "versions_deleted": Message.versions.model.objects.filter(sender_id__in=ids).count(),
-        # What they sent each other goes with its sender; tombstones (no sender) stay.
-        "received_messages_kept": Message.objects.filter(receiver_id__in=ids)
-        .exclude(sender_id__in=ids)
-        .count(),
-    }
 
 
 # --- confirmation ---------------------------------------------------------------------

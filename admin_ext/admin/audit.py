@@ -6,16 +6,14 @@ whose actions they record (``audit.services.record_audit_entry``).
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 from django.utils.text import Truncator
 from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import AutocompleteSelectFilter, MultipleChoicesDropdownFilter
 from unfold.decorators import display
 from unfold.paginator import InfinitePaginator
 
+from admin_ext.admin.base import ReadOnlyAdminMixin
 from admin_ext.admin.filters import RangeDateTimeFilter
 from admin_ext.exports.mixins import CsvExportAdminMixin
 from admin_ext.exports.resources import AuditEntryResource
@@ -25,7 +23,7 @@ REASON_EXCERPT_CHARS = 80
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(CsvExportAdminMixin, ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdminMixin, CsvExportAdminMixin, ModelAdmin):
     # List options
     list_display = (
         "created_at",
@@ -66,18 +64,6 @@ class AuditEntryAdmin(CsvExportAdminMixin, ModelAdmin):
 
     # Export: CSV of the filtered log; needs audit.export_auditentry.
     resource_classes = (AuditEntryResource,)
-
-    # Nobody writes the log through the admin, superusers included: entries are
-    # evidence, written only by the services whose actions they record. Without
-    # delete permission Django also drops the delete_selected action.
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     # The columns read only the entry's own row (actor_username is kept as text
     # because the actor's account may be gone): no join, no query per row.

@@ -41,6 +41,7 @@ from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import RadioFilter
 from unfold.decorators import action, display
 
+from admin_ext.admin.base import ReadOnlyAdminMixin
 from jobs.models import STALLED_AFTER, Job
 from jobs.services import retry_job
 
@@ -146,7 +147,7 @@ class StartedByFilter(RadioFilter):
 
 
 @admin.register(Job)
-class JobAdmin(ModelAdmin):
+class JobAdmin(ReadOnlyAdminMixin, ModelAdmin):
     # List options. Every column reads the job's own row (the starter's name is
     # kept as text), so a page costs the same queries whatever its size.
     list_display = (
@@ -194,17 +195,6 @@ class JobAdmin(ModelAdmin):
 
     # Actions
     actions = ["retry_jobs"]
-
-    # Jobs are written only by jobs.services, never through the admin, not even
-    # by a superuser. Without delete permission Django drops delete_selected too.
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def has_retry_permission(self, request: HttpRequest) -> bool:
         # Which jobs: only one's own (superusers: any); checked per job.

@@ -31,6 +31,7 @@ from unfold.admin import ModelAdmin, TabularInline
 from unfold.contrib.filters.admin import AutocompleteSelectFilter, BooleanRadioFilter
 from unfold.decorators import action, display
 
+from admin_ext.admin.base import ReadOnlyAdminMixin
 from admin_ext.admin.filters import HasRepliesFilter, RangeDateTimeFilter, UnreadFilter
 from admin_ext.admin.paginators import LargeTablePaginator
 from admin_ext.exports.mixins import CsvExportAdminMixin
@@ -113,22 +114,13 @@ class MessageAdminForm(forms.ModelForm):
         return content
 
 
-class ReadOnlyInline(TabularInline):
+class ReadOnlyInline(ReadOnlyAdminMixin, TabularInline):
     """An inline moderators read but never change."""
 
     extra = 0
     can_delete = False
     show_change_link = False
     show_title = False  # each row's str() above it says nothing the columns don't
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class MessageHistoryInline(ReadOnlyInline):
@@ -459,7 +451,7 @@ class MessageAdmin(CsvExportAdminMixin, SimpleHistoryAdmin, ModelAdmin):
 
 
 @admin.register(MessageHistory)
-class MessageHistoryAdmin(CsvExportAdminMixin, ModelAdmin):
+class MessageHistoryAdmin(ReadOnlyAdminMixin, CsvExportAdminMixin, ModelAdmin):
     """The edit log, read-only: what each edit replaced, who made it and when."""
 
     # --- List ---------------------------------------------------------------
@@ -492,15 +484,6 @@ class MessageHistoryAdmin(CsvExportAdminMixin, ModelAdmin):
 
     # --- Export (CSV of the filtered list; needs messaging.export_messagehistory)
     resource_classes = (MessageHistoryResource,)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).select_related("edited_by")  # editor column

@@ -11,6 +11,7 @@ from messaging.services.accounts import (
     deletion_refusal,
     erase_account_content,
     preview_account_deletions,
+    preview_account_deletions_together,
     record_account_deletion,
 )
 from messaging.services.messages import (
@@ -39,6 +40,7 @@ __all__ = [
     "mark_thread_read",
     "notify_receiver",
     "preview_account_deletions",
+    "preview_account_deletions_together",
     "record_account_deletion",
     "record_edit_history",
     "reply",

@@ -14,7 +14,7 @@ The rules (README, "Account deletion"):
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -41,12 +41,10 @@ class AccountAlreadyDeleted(Exception):
     """The account was deleted by someone else first (or never existed)."""
 
 
-@dataclass(frozen=True)
-class AccountDeletionSummary:
-    """What one account deletion removed, counted per kind."""
+@dataclass(frozen=True, kw_only=True)
+class AccountDeletionCounts:
+    """What deleting one account removes (or would), counted per kind."""
 
-    user_id: int
-    username: str
     messages_deleted: int
     messages_tombstoned: int
     empty_tombstones_removed: int
@@ -57,6 +55,14 @@ class AccountDeletionSummary:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccountDeletionSummary(AccountDeletionCounts):
+    """What one account deletion removed, and whose account it was."""
+
+    user_id: int
+    username: str
 
 
 def deletion_refusal(*, actor: AbstractBaseUser | None, user: AbstractBaseUser) -> str | None:
@@ -241,24 +247,9 @@ def erase_account_content(user: AbstractBaseUser) -> AccountDeletionSummary:
     )
 
 
-@dataclass(frozen=True)
-class AccountDeletionPreview:
-    """What ``delete_account`` would remove for one account if it ran now.
-
-    The fields are those of AccountDeletionSummary (without the names), so a
-    preview and the summary of the deletion that follows compare field by field.
-    """
-
-    messages_deleted: int
-    messages_tombstoned: int
-    empty_tombstones_removed: int
-    notifications_deleted: int
-    history_rows_deleted: int
-    versions_deleted: int
-    received_messages_kept: int
-
-    def as_dict(self) -> dict[str, int]:
-        return asdict(self)
+class AccountDeletionPreview(AccountDeletionCounts):
+    """What ``delete_account`` would remove for one account if it ran now: the
+    same counts as the summary of the deletion that follows, field by field."""
 
 
 def preview_account_deletions(
@@ -324,6 +315,44 @@ def preview_account_deletions(
             received_messages_kept=messages_received.get(user_id, 0),
         )
     return previews
+
+
+# What preview_account_deletions_together counts.
+TOGETHER_COUNTED = (
+    "messages_deleted",
+    "notifications_deleted",
+    "history_rows_deleted",
+    "versions_deleted",
+    "received_messages_kept",
+)
+
+
+def preview_account_deletions_together(user_ids: Sequence[int]) -> dict[str, int]:
+    """Totals for deleting all of ``user_ids`` together, in five COUNT queries
+    whatever their number; keys as AccountDeletionPreview's.
+
+    ``messages_deleted`` counts every message they sent (deleted or kept as a
+    tombstone: splitting them needs ``_plan_threads``, one query per account);
+    ``messages_tombstoned`` and ``empty_tombstones_removed`` are left out, known
+    once deleted. Unlike the per-account preview, nothing is counted twice: a
+    notification of one of them about another's message is one notification,
+    and a message one of them sent another is not "received and kept".
+    """
+    ids = list(user_ids)
+    if not ids:
+        return dict.fromkeys(TOGETHER_COUNTED, 0)
+    return {
+        "messages_deleted": Message.objects.filter(sender_id__in=ids).count(),
+        "notifications_deleted": Notification.objects.filter(
+            Q(user_id__in=ids) | Q(message__sender_id__in=ids)
+        ).count(),
+        "history_rows_deleted": MessageHistory.objects.filter(message__sender_id__in=ids).count(),
+        "versions_deleted": Message.versions.model.objects.filter(sender_id__in=ids).count(),
+        # What they sent each other goes with its sender; tombstones (no sender) stay.
+        "received_messages_kept": Message.objects.filter(receiver_id__in=ids)
+        .exclude(sender_id__in=ids)
+        .count(),
+    }
 
 
 @dataclass(frozen=True)

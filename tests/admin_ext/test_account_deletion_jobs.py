@@ -16,12 +16,11 @@ from admin_ext.admin.actions import (
     ACCOUNT_IDS_FIELD,
     DELETE_SYNC_LIMIT,
     PREVIEW_DETAIL_LIMIT,
-    count_account_data,
 )
 from audit.models import AuditEntry
 from jobs.models import Job
 from messaging.models import Message
-from messaging.services import preview_account_deletions
+from messaging.services import preview_account_deletions, preview_account_deletions_together
 from tests.factories import MessageFactory, ReplyFactory, UserFactory, bulk_messages
 from tests.jobs.worker import run_db_worker
 
@@ -240,7 +239,7 @@ def test_totals_count_messages_between_the_selected_accounts_once():
     first, second = people(2)
     MessageFactory(sender=first, receiver=second)
 
-    counts = count_account_data([first.pk, second.pk])
+    counts = preview_account_deletions_together([first.pk, second.pk])
 
     assert counts["messages_deleted"] == 1
     assert counts["notifications_deleted"] == 1

@@ -13,9 +13,11 @@ from django.urls import reverse
 
 from audit.models import AuditEntry
 from audit.services import record_audit_entry
+from jobs.models import Job
 from messaging import services
 from messaging.models import Message, MessageHistory
 from tests.factories import MessageFactory, ModeratorFactory, SuperuserFactory, UserFactory
+from tests.jobs.factories import JobFactory
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -29,7 +31,9 @@ def data(alice, bob):
     message = MessageFactory(sender=alice, receiver=bob, content="Hello")
     services.edit_message(message, editor=alice, content="Hello again")
     entry = record_audit_entry(action=AuditEntry.Action.ACCOUNT_DELETED, actor=None)
+    job = JobFactory(status=Job.Status.FAILED, started_by=alice)
     return {
+        "job": job.pk,
         "message": message.pk,
         "history": MessageHistory.objects.get().pk,
         "user": alice.pk,
@@ -68,6 +72,10 @@ PAGES = [
     ("admin:audit_auditentry_changelist", None, (LOGIN, LOGIN, 403, 200, 200)),
     ("admin:audit_auditentry_change", "entry", (LOGIN, LOGIN, 403, 200, 200)),
     ("admin:audit_auditentry_delete", "entry", (LOGIN, LOGIN, 403, 403, 403)),
+    ("admin:jobs_job_changelist", None, (LOGIN, LOGIN, 403, 200, 200)),
+    ("admin:jobs_job_change", "job", (LOGIN, LOGIN, 403, 200, 200)),
+    ("admin:jobs_job_add", None, (LOGIN, LOGIN, 403, 403, 403)),
+    ("admin:jobs_job_delete", "job", (LOGIN, LOGIN, 403, 403, 403)),
 ]
 
 
@@ -153,3 +161,16 @@ def test_nobody_can_rewrite_the_audit_log(client, data, role):
     )
 
     assert AuditEntry.objects.get(pk=data["entry"]).reason == ""
+
+
+@pytest.mark.parametrize(
+    ("role", "retried"),
+    [("anonymous", False), ("plain", False), ("staff", False), ("moderator", False),
+     ("superuser", True)],
+)  # fmt: skip
+def test_only_the_starter_or_a_superuser_can_retry_a_job(client, data, role, retried):
+    # The job was started by someone else (alice): a moderator who did not start
+    # it may look at it, not retry it.
+    client_for(role, client).post(reverse("admin:jobs_job_retry", args=[data["job"]]))
+
+    assert (Job.objects.get(pk=data["job"]).status == Job.Status.QUEUED) is retried
