@@ -15,7 +15,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, Any
 
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.db.models import QuerySet
+from django.db.models.constants import LOOKUP_SEP
 from django.utils import timezone
 
 
@@ -36,6 +39,8 @@ CHUNK_SIZE = 2000
 # Injection"): such text cells are written behind a single quote, which makes
 # Excel, LibreOffice and Google Sheets show them as text.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+_FORMULA_START_CHARS = frozenset(FORMULA_STARTS)
 
 # Not text: written as they are (a negative number is a number, not a formula).
 _NOT_TEXT = (int, float, Decimal)
@@ -72,8 +77,59 @@ def format_json_cell(value: Any) -> str:
     return sanitise_cell(json.dumps(value, ensure_ascii=False, sort_keys=True))
 
 
-def _formatters(columns: Sequence[ExportColumn]) -> list[Callable[[Any], Any]]:
-    return [format_json_cell if column.is_json else format_cell for column in columns]
+def _formatters(queryset: QuerySet, columns: Sequence[ExportColumn]) -> list[Callable[[Any], Any]]:
+    """One formatter per column, chosen once from the model field behind it, so a
+    million rows do not each go through format_cell's chain of type checks (which
+    was most of the export's time)."""
+    return [
+        format_json_cell if column.is_json else _formatter_for(_field_at(queryset, column.path))
+        for column in columns
+    ]
+
+
+def _field_at(queryset: QuerySet, path: str) -> models.Field | None:
+    model = queryset.model
+    field = None
+    for name in path.split(LOOKUP_SEP):
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return None
+        model = field.related_model or model
+    return field
+
+
+def _keep(value: Any) -> Any:
+    return value  # csv.writer writes None as an empty cell
+
+
+def _formatter_for(field: models.Field | None) -> Callable[[Any], Any]:
+    if field is None:
+        return format_cell
+    if field.is_relation or isinstance(field, models.IntegerField | models.AutoField):
+        return _keep
+    if isinstance(field, models.BooleanField):
+        return _format_boolean
+    if isinstance(field, models.DateTimeField):
+        zone = timezone.get_current_timezone()
+
+        def format_moment(value: Any) -> Any:
+            return value if value is None else value.astimezone(zone).isoformat()
+
+        return format_moment
+    if isinstance(field, models.CharField | models.TextField):
+        return _sanitise_text
+    return format_cell
+
+
+def _format_boolean(value: Any) -> Any:
+    return value if value is None else ("true" if value else "false")
+
+
+def _sanitise_text(value: Any) -> Any:
+    if value and value[0] in _FORMULA_START_CHARS:
+        return f"'{value}"
+    return value
 
 
 class _TextPieces:
@@ -107,7 +163,7 @@ def iter_csv_chunks(
     writer.writerow([column.header for column in columns])
     yield take(), 0
 
-    formatters = _formatters(columns)
+    formatters = _formatters(queryset, columns)
     rows = queryset.values_list(*(column.path for column in columns)).iterator(
         chunk_size=chunk_size
     )
