@@ -1,7 +1,8 @@
 """Moderators read the audit log and the change history of messages and users."""
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
+
+from moderation_site.moderators import grant_to_moderators, revoke_from_moderators
 
 PERMISSIONS = [
     ("audit", "view_auditentry"),
@@ -11,28 +12,11 @@ PERMISSIONS = [
 
 
 def grant(apps, schema_editor):
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    group = Group.objects.get(name="Moderators")
-    for app_label, codename in PERMISSIONS:
-        group.permissions.add(
-            Permission.objects.get(content_type__app_label=app_label, codename=codename)
-        )
+    grant_to_moderators(apps, PERMISSIONS)
 
 
 def revoke(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    group = Group.objects.filter(name="Moderators").first()
-    if group:
-        for app_label, codename in PERMISSIONS:
-            group.permissions.remove(
-                *Permission.objects.filter(content_type__app_label=app_label, codename=codename)
-            )
+    revoke_from_moderators(apps, PERMISSIONS)
 
 
 class Migration(migrations.Migration):

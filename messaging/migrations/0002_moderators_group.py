@@ -1,13 +1,12 @@
 """Create the Moderators group with what moderators may do.
 
-Permissions are normally created after all migrations (post_migrate); create
-them here so the group can be filled on a fresh database.
+The group's later permissions are granted by the migrations of the apps that
+need them (audit, jobs), through moderation_site.moderators.
 """
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-MODERATORS = "Moderators"
+from moderation_site.moderators import MODERATORS, grant_to_moderators
 
 MODERATOR_PERMISSIONS = [
     ("messaging", "view_message"),
@@ -20,17 +19,7 @@ MODERATOR_PERMISSIONS = [
 
 
 def create_moderators_group(apps, schema_editor):
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    group, _ = Group.objects.get_or_create(name=MODERATORS)
-    for app_label, codename in MODERATOR_PERMISSIONS:
-        group.permissions.add(
-            Permission.objects.get(content_type__app_label=app_label, codename=codename)
-        )
+    grant_to_moderators(apps, MODERATOR_PERMISSIONS)
 
 
 def remove_moderators_group(apps, schema_editor):
