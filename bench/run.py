@@ -148,8 +148,8 @@ def main() -> None:
         ),
         "",
         "| case | ours: time | queries | peak RSS | baseline: time | queries | peak RSS | "
-        "baseline / ours |",
-        "|---|---|---|---|---|---|---|---|",
+        "baseline / ours | notes |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for title, variants, results in rows:
         ours = results[variants[0]]
@@ -161,6 +161,7 @@ def main() -> None:
                       f"{ratio:,.1f}x"]  # fmt: skip
         else:
             cells += ["", "", "", ""]
+        cells.append(ours["note"])
         lines.append("| " + " | ".join(cells) + " |")
     lines += [
         "",
