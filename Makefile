@@ -63,3 +63,18 @@ test: lint
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/moderation_bench
 bench: install
 	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/run.py $(BENCH_ARGS)
+
+# Browser end-to-end tests (Playwright on the system's Chromium: apt-get install
+# chromium); `make test` leaves them out. The run also rewrites docs/screenshots/.
+.PHONY: test-e2e screenshots
+test-e2e: install
+	DEBUG=1 $(VENV)/bin/pytest -m e2e $(PYTEST_ARGS)
+
+screenshots: test-e2e
+
+# Load test (not part of the tests): gunicorn on 127.0.0.1 with PostgreSQL
+# (database moderation_load, built once) and Redis (db 3, flushed); 16 clients
+# for 60 s by default: make load LOAD_ARGS="--seconds 10 --clients 4".
+.PHONY: load
+load: install
+	$(PY) -m bench.load $(LOAD_ARGS)

@@ -3,22 +3,23 @@
 A thread view is cached per (thread, viewer): it shows edit links for the
 viewer's own messages and must never be served to anyone else. Any write to a
 thread drops the cached views of everyone taking part in it, after commit, so
-the next request shows the change; the timeout only bounds memory.
+the next request shows the change. The timeout bounds memory, and how long
+another process may serve a view whose invalidation a Redis outage lost.
 
-The cache is an optimisation: when it is unreachable, pages render uncached and
-the failure is logged.
+The cache is an optimisation: when Redis is unreachable, the backend
+(``moderation_site.cache.ResilientRedisCache``) logs it, reads miss and writes do
+nothing, so pages render uncached; once Redis answers again it flushes the
+entries an invalidation could not drop meanwhile. Nothing here catches errors: the
+local-memory cache cannot be unreachable, and any other error is a bug to see.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Mapping
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-
-logger = logging.getLogger(__name__)
 
 
 def thread_view_key(thread_id: int, user_id: int) -> str:
@@ -26,18 +27,11 @@ def thread_view_key(thread_id: int, user_id: int) -> str:
 
 
 def get_cached_thread_view(*, thread_id: int, user_id: int) -> str | None:
-    try:
-        return cache.get(thread_view_key(thread_id, user_id))
-    except Exception:
-        logger.warning("Cache unreachable: rendering thread %s uncached", thread_id, exc_info=True)
-        return None
+    return cache.get(thread_view_key(thread_id, user_id))
 
 
 def cache_thread_view(*, thread_id: int, user_id: int, html: str) -> None:
-    try:
-        cache.set(thread_view_key(thread_id, user_id), html, settings.THREAD_VIEW_CACHE_SECONDS)
-    except Exception:
-        logger.warning("Cache unreachable: thread %s not cached", thread_id, exc_info=True)
+    cache.set(thread_view_key(thread_id, user_id), html, settings.THREAD_VIEW_CACHE_SECONDS)
 
 
 def forget_thread_views(participants_by_thread: Mapping[int, Iterable[int]]) -> None:
@@ -46,12 +40,8 @@ def forget_thread_views(participants_by_thread: Mapping[int, Iterable[int]]) -> 
         for thread_id, user_ids in participants_by_thread.items()
         for user_id in user_ids
     ]
-    if not keys:
-        return
-    try:
+    if keys:
         cache.delete_many(keys)
-    except Exception:
-        logger.error("Cache unreachable: could not drop %d thread views", len(keys), exc_info=True)
 
 
 def forget_thread_views_on_commit(participants_by_thread: Mapping[int, Iterable[int]]) -> None:

@@ -6,12 +6,14 @@ Defaults need nothing installed: SQLite and the local-memory cache.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.templatetags.static import static
 from django.urls import reverse_lazy
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -78,6 +80,8 @@ INSTALLED_APPS = [
     "simple_history",
     "import_export",
     "django_tasks_db",
+    # Login rate limiting (see "Authentication" below).
+    "axes",
     "messaging",
     "audit",
     "jobs",
@@ -86,6 +90,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Adds the Content-Security-Policy header (see "Content Security Policy" below).
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -94,6 +100,8 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its lockout page (429).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "moderation_site.urls"
@@ -135,13 +143,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache --------------------------------------------------------------------
-# REDIS_URL selects Redis (Django's built-in backend); local memory otherwise.
+# REDIS_URL selects Redis, local memory otherwise. moderation_site.cache is Django's
+# Redis backend made to survive an outage (pages render uncached); it flushes the
+# cache once Redis answers again, so REDIS_URL's database must be this app's alone.
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "moderation_site.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "moderation"),
         }
@@ -183,6 +193,33 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "after_login"
 LOGOUT_REDIRECT_URL = "login"
 
+# django-axes checks every authenticate() call first and refuses it while its
+# username + IP pair is locked out; ModelBackend then checks the password. Both
+# login pages (/admin/login/ and /accounts/login/) authenticate through it, so
+# both are rate limited. authenticate() must be given the request (axes refuses
+# a call without one).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Locked after AXES_FAILURE_LIMIT failures of one username from one IP address,
+# for AXES_COOLOFF_MINUTES (a failure during the lockout starts it again). Keyed
+# on the pair so that one attacker can neither lock a person out from everywhere
+# nor lock out everyone behind a shared address. Behind a proxy REMOTE_ADDR is
+# the proxy's address: the lock then works per username.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Failed attempts (username, address, browser) are the lock: a success deletes
+# them, and axes drops expired ones at the next attempt. Successful logins are not
+# logged, so axes keeps no record of who logs in from where.
+AXES_DISABLE_ACCESS_LOG = True
+# Its admin pages are plain Django admin, not unfold; unlock with
+# `manage.py axes_reset_username <username>` (or `axes_reset` for all).
+AXES_ENABLE_ADMIN = False
+
 # --- Security -------------------------------------------------------------------
 # Production defaults whenever DEBUG is off; each can be overridden (for example
 # behind a TLS-terminating proxy set SECURE_PROXY_SSL_HEADER_NAME).
@@ -191,12 +228,57 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
+# The CSRF cookie stays readable by JavaScript (Django's default, on purpose):
+# HttpOnly would protect nothing, since a script running on our pages can read the
+# same token from any form's hidden input (Django's docs say as much), and it would
+# break any script that sends the token from the cookie. No code reads it today.
+CSRF_COOKIE_HTTPONLY = False
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 if os.environ.get("SECURE_PROXY_SSL_HEADER_NAME"):
     SECURE_PROXY_SSL_HEADER = (os.environ["SECURE_PROXY_SSL_HEADER_NAME"], "https")
 X_FRAME_OPTIONS = "DENY"
+
+# --- Content Security Policy ----------------------------------------------------
+# Enforced on every response, admin and user pages alike. Everything not listed is
+# refused ('none' by default). Each source below is there because a page broke
+# without it, found by loading every admin and user page in Chromium with the
+# policy enforced (tests/test_security.py repeats that, `pytest -m e2e`):
+CSP_DIRECTIVES = {
+    "default-src": [CSP.NONE],
+    # 'unsafe-eval': unfold's bundled Alpine.js builds every x-data / x-on / x-show
+    # expression with Function(). Without it menus, filters and tabs are dead and
+    # unfold's hidden modal stays over the page, swallowing every click (the admin
+    # login button cannot even be pressed). Every script is a static file (no page
+    # has an inline script or on* handler: tested), so no 'unsafe-inline' and no
+    # nonce are needed.
+    "script-src": [CSP.SELF, CSP.UNSAFE_EVAL],
+    # 'unsafe-inline': unfold writes its colour palette in a <style> element, htmx
+    # adds its indicator <style>, and Alpine sets style="" attributes (x-show,
+    # x-bind:style: sidebar width, action bar).
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    # unfold's Inter and Material Symbols fonts (its icons), from our static files.
+    "font-src": [CSP.SELF],
+    # The autocomplete filters (select2) and htmx fetch from the admin itself.
+    "connect-src": [CSP.SELF],
+    # No page shows an image, so img-src stays 'none' with default-src.
+    # The three below do not fall back to default-src: without them, anything goes.
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],  # as X_FRAME_OPTIONS = "DENY"
+}
+if os.environ.get("CSP_REPORT_URI"):
+    CSP_DIRECTIVES["report-uri"] = [os.environ["CSP_REPORT_URI"]]
+# CSP_REPORT_ONLY=1 sends the same policy as Content-Security-Policy-Report-Only
+# instead: browsers report violations (console, CSP_REPORT_URI) but block nothing.
+# For trying a new unfold version or a new page before enforcing.
+if env_bool("CSP_REPORT_ONLY", False):
+    SECURE_CSP = {}
+    SECURE_CSP_REPORT_ONLY = CSP_DIRECTIVES
+else:
+    SECURE_CSP = CSP_DIRECTIVES
+    SECURE_CSP_REPORT_ONLY = {}
 
 # --- Internationalisation -------------------------------------------------------
 

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
 from django.db.models import Max
+from django.test import RequestFactory
 from django.utils import timezone
 
 from messaging import services
@@ -159,7 +160,8 @@ def test_demo_moderator_gets_the_moderator_permissions_through_the_group(demo_da
 
 @pytest.mark.parametrize(("username", "password"), DEMO_LOGINS)
 def test_demo_login_printed_by_make_run_works(demo_data, username, password):
-    user = authenticate(username=username, password=password)
+    # django-axes (first authentication backend) needs the request.
+    user = authenticate(RequestFactory().get("/"), username=username, password=password)
 
     assert user is not None
     assert user.get_username() == username

@@ -11,6 +11,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from django.core.cache.backends.redis import RedisCache
+from django.utils.module_loading import import_string
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 # Every variable the settings read, plus what would point the child elsewhere.
@@ -18,9 +21,13 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 # example .ci/run with DATABASE_URL and REDIS_URL) cannot change the outcome.
 SETTINGS_VARIABLES = {
     "ALLOWED_HOSTS",
+    "AXES_COOLOFF_MINUTES",
+    "AXES_FAILURE_LIMIT",
     "CACHE_KEY_PREFIX",
     "CSRF_COOKIE_SECURE",
     "CSRF_TRUSTED_ORIGINS",
+    "CSP_REPORT_ONLY",
+    "CSP_REPORT_URI",
     "DATABASE_CONN_MAX_AGE",
     "DATABASE_URL",
     "DEBUG",
@@ -138,7 +145,8 @@ def test_redis_url_selects_the_redis_cache():
     loaded = load_settings("CACHES", DEBUG="1", REDIS_URL="redis://127.0.0.1:6379/1")
 
     cache = loaded["CACHES"]["default"]
-    assert cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    # Django's Redis backend or a subclass of it (moderation_site.cache).
+    assert issubclass(import_string(cache["BACKEND"]), RedisCache)
     assert cache["LOCATION"] == "redis://127.0.0.1:6379/1"
 
 
@@ -205,16 +213,19 @@ def test_debug_off_makes_cookies_secure_and_the_session_cookie_http_only():
         "SESSION_COOKIE_SECURE",
         "SESSION_COOKIE_HTTPONLY",
         "CSRF_COOKIE_SECURE",
+        "CSRF_COOKIE_HTTPONLY",
         DEBUG="0",
         SECRET_KEY=production_secret_key(),
     )
 
     # CSRF_COOKIE_HTTPONLY stays False on purpose: Django documents that it brings
-    # no protection, and check --deploy no longer asks for it.
+    # no protection, and check --deploy no longer asks for it. (The cookies a
+    # production server really sets: tests/test_security.py.)
     assert loaded == {
         "SESSION_COOKIE_SECURE": True,
         "SESSION_COOKIE_HTTPONLY": True,
         "CSRF_COOKIE_SECURE": True,
+        "CSRF_COOKIE_HTTPONLY": False,
     }
 
 
@@ -236,6 +247,132 @@ def test_debug_on_keeps_plain_http_working_for_local_development():
     }
 
 
+def test_hsts_is_off_unless_configured():
+    loaded = load_settings(
+        "SECURE_HSTS_SECONDS",
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+        "SECURE_HSTS_PRELOAD",
+        DEBUG="0",
+        SECRET_KEY=production_secret_key(),
+    )
+
+    assert loaded == {
+        "SECURE_HSTS_SECONDS": 0,
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": False,
+        "SECURE_HSTS_PRELOAD": False,
+    }
+
+
+def test_hsts_is_configured_from_the_environment():
+    loaded = load_settings(
+        "SECURE_HSTS_SECONDS",
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+        "SECURE_HSTS_PRELOAD",
+        DEBUG="0",
+        SECRET_KEY=production_secret_key(),
+        SECURE_HSTS_SECONDS="3600",
+        SECURE_HSTS_INCLUDE_SUBDOMAINS="1",
+        SECURE_HSTS_PRELOAD="0",
+    )
+
+    assert loaded == {
+        "SECURE_HSTS_SECONDS": 3600,
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": True,
+        "SECURE_HSTS_PRELOAD": False,
+    }
+
+
+def test_hsts_seconds_that_is_not_an_integer_fails_with_a_clear_message():
+    env = clean_env(DEBUG="1", SECURE_HSTS_SECONDS="one year")
+
+    result = run_python("-c", PRINT_SETTINGS, "SECURE_HSTS_SECONDS", env=env)
+
+    assert result.returncode != 0
+    assert "SECURE_HSTS_SECONDS must be an integer, got 'one year'" in result.stderr
+
+
+# --- Content Security Policy -------------------------------------------------------------
+
+
+def test_the_content_security_policy_is_enforced_by_default():
+    loaded = load_settings(
+        "SECURE_CSP", "SECURE_CSP_REPORT_ONLY", DEBUG="0", SECRET_KEY=production_secret_key()
+    )
+
+    assert loaded["SECURE_CSP_REPORT_ONLY"] == {}
+    assert loaded["SECURE_CSP"]["default-src"] == ["'none'"]
+    assert loaded["SECURE_CSP"]["script-src"] == ["'self'", "'unsafe-eval'"]
+
+
+def test_csp_report_only_sends_the_same_policy_as_report_only():
+    enforced = load_settings("SECURE_CSP", DEBUG="1")["SECURE_CSP"]
+
+    loaded = load_settings("SECURE_CSP", "SECURE_CSP_REPORT_ONLY", DEBUG="1", CSP_REPORT_ONLY="1")
+
+    assert loaded == {"SECURE_CSP": {}, "SECURE_CSP_REPORT_ONLY": enforced}
+
+
+def test_csp_report_uri_is_added_to_the_policy():
+    loaded = load_settings("SECURE_CSP", DEBUG="1", CSP_REPORT_URI="https://reports.example/csp")
+
+    assert loaded["SECURE_CSP"]["report-uri"] == ["https://reports.example/csp"]
+
+
+def test_csp_report_only_that_is_not_a_boolean_fails_with_a_clear_message():
+    env = clean_env(DEBUG="1", CSP_REPORT_ONLY="sometimes")
+
+    result = run_python("-c", PRINT_SETTINGS, "SECURE_CSP", env=env)
+
+    assert result.returncode != 0
+    assert "CSP_REPORT_ONLY must be a boolean" in result.stderr
+
+
+# --- Login rate limiting (django-axes) ---------------------------------------------------
+
+
+def test_axes_checks_every_login_first_and_locks_five_failures_for_15_minutes():
+    loaded = load_settings(
+        "AUTHENTICATION_BACKENDS",
+        "AXES_FAILURE_LIMIT",
+        "AXES_COOLOFF_TIME",
+        "AXES_LOCKOUT_PARAMETERS",
+        "AXES_RESET_ON_SUCCESS",
+        "AXES_ENABLED",
+        DEBUG="0",
+        SECRET_KEY=production_secret_key(),
+    )
+
+    assert loaded == {
+        "AUTHENTICATION_BACKENDS": [
+            "axes.backends.AxesStandaloneBackend",
+            "django.contrib.auth.backends.ModelBackend",
+        ],
+        "AXES_FAILURE_LIMIT": 5,
+        "AXES_COOLOFF_TIME": "0:15:00",
+        "AXES_LOCKOUT_PARAMETERS": [["username", "ip_address"]],
+        "AXES_RESET_ON_SUCCESS": True,
+        "AXES_ENABLED": True,
+    }
+
+
+def test_axes_limits_come_from_the_environment():
+    loaded = load_settings(
+        "AXES_FAILURE_LIMIT",
+        "AXES_COOLOFF_TIME",
+        DEBUG="1",
+        AXES_FAILURE_LIMIT="10",
+        AXES_COOLOFF_MINUTES="60",
+    )
+
+    assert loaded == {"AXES_FAILURE_LIMIT": 10, "AXES_COOLOFF_TIME": "1:00:00"}
+
+
+def test_axes_middleware_comes_last():
+    loaded = load_settings("MIDDLEWARE", DEBUG="1")
+
+    assert loaded["MIDDLEWARE"][-1] == "axes.middleware.AxesMiddleware"
+
+
 # --- check --deploy --------------------------------------------------------------------
 
 
@@ -254,6 +391,19 @@ def test_deploy_check_is_clean_with_production_variables(tmp_path):
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_deploy_check_is_clean_with_the_policy_in_report_only_mode(tmp_path):
+    env = clean_env(
+        **PRODUCTION_ENV,
+        SECRET_KEY=production_secret_key(),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'production.sqlite3'}",
+        CSP_REPORT_ONLY="1",
+    )
+
+    result = run_deploy_check(env)
+
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_deploy_check_flags_production_without_hsts(tmp_path):

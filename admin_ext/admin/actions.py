@@ -43,6 +43,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from unfold.widgets import UnfoldAdminTextareaWidget
 
+from admin_ext.admin.base import is_valid_id
 from audit.models import AuditEntry
 from jobs.models import Job
 from jobs.services import start_job
@@ -358,21 +359,18 @@ def _selected_user_ids(request: HttpRequest, queryset: QuerySet) -> list[int]:
     shown (so they can be reported as such)."""
     if ACCOUNT_IDS_FIELD in request.POST:
         # The preview's form: the ids it showed, in one field.
-        return _parse_ids(request.POST[ACCOUNT_IDS_FIELD].split(","))
+        return _parse_ids(queryset, request.POST[ACCOUNT_IDS_FIELD].split(","))
     if forms.BooleanField().to_python(request.POST.get("select_across")):
         # "Select all N": the changelist's queryset, bounded by the caller's check.
         return list(queryset.values_list("pk", flat=True)[: MAX_ACCOUNTS_PER_REQUEST + 1])
-    return _parse_ids(request.POST.getlist(helpers.ACTION_CHECKBOX_NAME))
+    return _parse_ids(queryset, request.POST.getlist(helpers.ACTION_CHECKBOX_NAME))
 
 
-def _parse_ids(values: Sequence[str]) -> list[int]:
-    user_ids = set()
-    for value in values:
-        try:
-            user_ids.add(int(value))
-        except ValueError:
-            continue
-    return sorted(user_ids)
+def _parse_ids(queryset: QuerySet, values: Sequence[str]) -> list[int]:
+    # What is not a user id is ignored: a forged "abc" or an id beyond the
+    # column's range (which SQLite cannot even compare) selects nobody.
+    pk = queryset.model._meta.pk
+    return sorted({pk.to_python(value) for value in values if is_valid_id(pk, value)})
 
 
 def _names_of_deleted_accounts(user_ids: Sequence[int]) -> list[str]:

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.utils.text import Truncator
-from unfold.admin import ModelAdmin
-from unfold.contrib.filters.admin import AutocompleteSelectFilter, MultipleChoicesDropdownFilter
+from unfold.contrib.filters.admin import MultipleChoicesDropdownFilter
 from unfold.decorators import display
 from unfold.paginator import InfinitePaginator
 
-from admin_ext.admin.base import ReadOnlyAdminMixin
-from admin_ext.admin.filters import RangeDateTimeFilter
+from admin_ext.admin.base import DeskModelAdmin, ReadOnlyAdminMixin
+from admin_ext.admin.filters import AutocompleteFilter, RangeDateTimeFilter
 from admin_ext.exports.mixins import CsvExportAdminMixin
 from admin_ext.exports.resources import AuditEntryResource
 from audit.models import AuditEntry
@@ -23,7 +22,7 @@ REASON_EXCERPT_CHARS = 80
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(ReadOnlyAdminMixin, CsvExportAdminMixin, ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdminMixin, CsvExportAdminMixin, DeskModelAdmin):
     # List options
     list_display = (
         "created_at",
@@ -36,7 +35,7 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, CsvExportAdminMixin, ModelAdmin):
     list_filter = (
         ("action", MultipleChoicesDropdownFilter),
         # Needs the user admin's search_fields (admin_ext.admin.users).
-        ("actor", AutocompleteSelectFilter),
+        ("actor", AutocompleteFilter),
         ("created_at", RangeDateTimeFilter),  # aware bounds
     )
     list_filter_submit = True

@@ -2,9 +2,106 @@
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import Any
 
-from django.http import HttpRequest
+from django.contrib import messages
+from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import BadRequest, ValidationError
+from django.db.models import Field, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.text import smart_split
+from simple_history.admin import SimpleHistoryAdmin
+from unfold.admin import ModelAdmin
+
+# A search runs one condition per word (the messages' search one user lookup
+# each too): thousands of words make a query SQLite refuses ("Expression tree is
+# too large") and PostgreSQL spends seconds on, and SQLite refuses a LIKE pattern
+# over 50,000 bytes. Longer than any phrase a moderator looks for.
+MAX_SEARCH_WORDS = 20
+MAX_SEARCH_TERM_LENGTH = 1_000
+
+
+def is_valid_id(field: Field, value: Any) -> bool:
+    """Whether ``value`` can be looked up in ``field`` (a primary key): it converts
+    and lies within the database's range for the column.
+
+    Checked before a query for ids that come from a request: ``abc`` or a NUL
+    raise ValueError in ``filter(pk__in=...)``, and an id beyond 64 bits raises
+    OverflowError on SQLite, where both should simply find nothing.
+    """
+    try:
+        field.run_validators(field.to_python(value))
+    except (ValidationError, TypeError, ValueError):
+        return False
+    return True
+
+
+class DeskModelAdmin(ModelAdmin):
+    """unfold's ModelAdmin, refusing malformed input instead of failing on it:
+    a search term no database should run, and a forged action selection."""
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        if self.refuse_search_term(request, search_term):
+            return queryset.none(), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def refuse_search_term(self, request: HttpRequest, search_term: str) -> bool:
+        """True, with a warning for the moderator, when ``search_term`` must not be
+        searched: it holds a NUL (no stored text can; PostgreSQL refuses it as a
+        parameter), or more than MAX_SEARCH_TERM_LENGTH characters or
+        MAX_SEARCH_WORDS words."""
+        if "\x00" in search_term:
+            problem = "A search cannot contain a NUL character"
+        elif len(search_term) > MAX_SEARCH_TERM_LENGTH:
+            problem = f"Search for at most {MAX_SEARCH_TERM_LENGTH:,} characters"
+        elif len(list(islice(smart_split(search_term), MAX_SEARCH_WORDS + 1))) > MAX_SEARCH_WORDS:
+            problem = f"Search for at most {MAX_SEARCH_WORDS} words"
+        else:
+            return False
+        self.message_user(request, f"{problem}: nothing was searched.", messages.WARNING)
+        return True
+
+    def response_action(
+        self, request: HttpRequest, queryset: QuerySet, *args: Any, **kwargs: Any
+    ) -> HttpResponse | None:
+        # The changelist's checkboxes only ever send ids; Django filters by
+        # whatever arrives, and "abc" or 10**30 failed in the query (a 500).
+        selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        if not all(is_valid_id(self.opts.pk, value) for value in selected):
+            raise BadRequest("The selection holds something that is not an id.")
+        return super().response_action(request, queryset, *args, **kwargs)
+
+
+class VersionHistoryAdmin(SimpleHistoryAdmin):
+    """django-simple-history's version pages (History button), with a 404 for an
+    object or version id that is not one: it looks both up unchecked, so
+    ``<id>/history/abc/`` was a server error."""
+
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        if not is_valid_id(self.opts.pk, unquote(object_id)):
+            raise Http404("No such object.")
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        version_id: str,
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        versions = getattr(self.model, self.opts.simple_history_manager_attribute)
+        if not (
+            is_valid_id(self.opts.pk, unquote(object_id))
+            and is_valid_id(versions.model._meta.pk, version_id)
+        ):
+            raise Http404("No such version.")
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class ReadOnlyAdminMixin:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.validators import EMPTY_VALUES
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
@@ -12,6 +15,7 @@ from unfold.contrib.filters.admin import RadioFilter
 from unfold.contrib.filters.forms import HorizontalRadioForm
 from unfold.utils import parse_datetime_str
 
+from admin_ext.admin.base import is_valid_id
 from messaging.models import Message
 
 YES = "1"
@@ -97,3 +101,20 @@ class RangeDateTimeFilter(unfold_filters.RangeDateTimeFilter):
                 moment = timezone.make_aware(moment)
             bounds[f"{self.parameter_name}__{lookup}"] = moment
         return queryset.filter(**bounds)
+
+
+class AutocompleteFilter(unfold_filters.AutocompleteSelectFilter):
+    """unfold's autocomplete filter on a relation (sender, editor, actor), refusing
+    a value that is not an id of the related model, as Django's changelist does
+    with a bad lookup (a redirect with ``?e=1``).
+
+    Its widget looks the selected value up with ``pk__in``, outside the changelist's
+    own checks: ``?sender__id__exact=`` followed by 30 digits was a server error
+    on SQLite (OverflowError) instead of an empty list.
+    """
+
+    def __init__(self, field: Any, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        super().__init__(field, request, *args, **kwargs)
+        for value in self.lookup_val or ():
+            if not is_valid_id(field.target_field, value):
+                raise IncorrectLookupParameters(f"{value!r} is not an id of {field.name}.")

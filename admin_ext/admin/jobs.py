@@ -37,11 +37,10 @@ from django.http import (
 from django.template.loader import render_to_string
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import RadioFilter
 from unfold.decorators import action, display
 
-from admin_ext.admin.base import ReadOnlyAdminMixin
+from admin_ext.admin.base import DeskModelAdmin, ReadOnlyAdminMixin
 from jobs.models import STALLED_AFTER, Job
 from jobs.services import retry_job
 
@@ -147,7 +146,7 @@ class StartedByFilter(RadioFilter):
 
 
 @admin.register(Job)
-class JobAdmin(ReadOnlyAdminMixin, ModelAdmin):
+class JobAdmin(ReadOnlyAdminMixin, DeskModelAdmin):
     # List options. Every column reads the job's own row (the starter's name is
     # kept as text), so a page costs the same queries whatever its size.
     list_display = (

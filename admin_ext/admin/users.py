@@ -21,8 +21,6 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Su
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from simple_history.admin import SimpleHistoryAdmin
-from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import BooleanRadioFilter, RadioFilter, RangeDateFilter
 from unfold.decorators import action, display
 from unfold.enums import ActionVariant
@@ -30,6 +28,7 @@ from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationFo
 from unfold.utils import parse_date_str
 
 from admin_ext.admin import actions as account_deletion
+from admin_ext.admin.base import DeskModelAdmin, VersionHistoryAdmin
 from admin_ext.exports.mixins import CsvExportAdminMixin
 from admin_ext.exports.resources import UserResource
 from messaging.models import Message, MessageHistory
@@ -89,7 +88,7 @@ if admin.site.is_registered(Group):
 
 
 @admin.register(User)
-class UserAdmin(CsvExportAdminMixin, BaseUserAdmin, SimpleHistoryAdmin, ModelAdmin):
+class UserAdmin(CsvExportAdminMixin, BaseUserAdmin, VersionHistoryAdmin, DeskModelAdmin):
     # List options. Other admins' autocomplete filters rely on search_fields.
     list_display = (
         "username",
@@ -233,5 +232,5 @@ class UserAdmin(CsvExportAdminMixin, BaseUserAdmin, SimpleHistoryAdmin, ModelAdm
 
 
 @admin.register(Group)
-class GroupAdmin(BaseGroupAdmin, ModelAdmin):
+class GroupAdmin(BaseGroupAdmin, DeskModelAdmin):
     pass

@@ -3,7 +3,8 @@
 The rules (README, "Account deletion"):
 
 - everything the person wrote goes: their messages' content, their notifications,
-  the edit history of their messages, cached pages that show them;
+  the edit history of their messages, cached pages that show them, failed logins
+  on their name, and export files written before the deletion (copies of rows);
 - other people's messages stay: a reply to one of the person's messages keeps its
   place in the thread under a *tombstone* (no content, no sender); messages other
   people sent to the person stay with their senders;
@@ -16,8 +17,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from django.apps import apps
+from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
@@ -207,6 +211,7 @@ def erase_account_content(user: AbstractBaseUser) -> AccountDeletionSummary:
         received_messages_kept += receiver_id == user.pk
     forget_thread_views_on_commit(participants)
     forget_dashboard_figures_on_commit()
+    remove_export_files_on_commit()
     plan = _plan_threads(user)
 
     notifications_deleted, _ = Notification.objects.filter(
@@ -220,6 +225,7 @@ def erase_account_content(user: AbstractBaseUser) -> AccountDeletionSummary:
     LogEntry.objects.filter(
         content_type=ContentType.objects.get_for_model(user), object_id=str(user.pk)
     ).delete()
+    _forget_failed_logins(user.get_username())
     messages_tombstoned = _turn_into_tombstones(plan.to_tombstone)
     # Every message still sent by the user has no reply from anyone else below it
     # (those became tombstones above), so the set goes in one statement; so do the
@@ -245,6 +251,46 @@ def erase_account_content(user: AbstractBaseUser) -> AccountDeletionSummary:
         versions_deleted=versions_deleted,
         received_messages_kept=received_messages_kept,
     )
+
+
+def _forget_failed_logins(username: str) -> None:
+    # django-axes keeps failed logins (username, address, the form's fields but
+    # the password) until a success or its cool-off; no key ties them to the
+    # account. Successful logins are not logged (AXES_DISABLE_ACCESS_LOG).
+    if apps.is_installed("axes"):
+        from axes.utils import reset
+
+        reset(username=username)
+
+
+def remove_export_files_on_commit() -> None:
+    """Once the current transaction commits, remove every finished export file.
+
+    An export file is a copy of rows as they were when it was written: any file
+    written before an account deletion may hold that person's messages or name,
+    and nothing short of reading it says which. So they all go (the export jobs
+    stay, with their counts; their download answers that the file is gone, and a
+    new export is one click). An export being written while the deletion commits
+    is not covered: it may still hold rows it read before.
+    """
+    from admin_ext.exports.files import EXPORTS_DIR  # the admin writes them
+
+    def remove() -> None:
+        removed = 0
+        for path in (Path(settings.MEDIA_ROOT) / EXPORTS_DIR).glob("*.csv"):
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                continue  # removed by another deletion meanwhile
+            except OSError:
+                # The deletion is committed: report, never fail it now.
+                logger.exception("Could not remove export file %s", path.name)
+                continue
+            removed += 1
+        if removed:
+            logger.info("Removed %d export files written before an account deletion", removed)
+
+    transaction.on_commit(remove)
 
 
 class AccountDeletionPreview(AccountDeletionCounts):

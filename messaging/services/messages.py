@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from messaging.models import Message, MessageHistory, Notification
@@ -26,12 +28,46 @@ def validate_message(message: Message) -> None:
     message.clean_fields(exclude=_RELATION_FIELDS)
 
 
+def _hold_accounts(user_ids: Iterable[int | None]) -> set[int]:
+    """Keep the given accounts from being deleted until this transaction ends;
+    return the ids of those that still exist (a deletion that was under way has
+    finished by then).
+
+    Every write here points rows at accounts (sender, receiver, editor), so the
+    database locks those account rows anyway, for the foreign key checks, but
+    only at commit (Django's PostgreSQL constraints are deferred): after the
+    message rows the write locked. ``delete_account`` locks the other way round,
+    the account row first and then its messages, and the two would deadlock.
+    Taking the account rows first keeps a single lock order: a write and a
+    deletion then wait for each other. ``FOR KEY SHARE`` is the lock those
+    checks take: it waits for a deletion, never for other writes.
+    """
+    ids = sorted({user_id for user_id in user_ids if user_id is not None})
+    if not ids:
+        return set()
+    accounts = get_user_model()._default_manager.filter(pk__in=ids).order_by("pk").values_list("pk")
+    connection = connections[accounts.db]
+    if connection.vendor != "postgresql":
+        return {pk for (pk,) in accounts}  # SQLite runs one writing transaction at a time
+    sql, params = accounts.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} FOR KEY SHARE", params)
+        return {pk for (pk,) in cursor.fetchall()}
+
+
+def _refuse_unless_account_exists(held: set[int], user: AbstractBaseUser) -> None:
+    if user.pk not in held:
+        raise PermissionDenied("Your account no longer exists.")
+
+
 @transaction.atomic
 def send_message(*, sender: AbstractBaseUser, receiver: AbstractBaseUser, content: str) -> Message:
     """Start a new thread: ``sender`` writes ``content`` to ``receiver``."""
     if receiver.pk == sender.pk:
         raise ValidationError("You cannot send a message to yourself.", code="self")
-    if not receiver.is_active:
+    held = _hold_accounts([sender.pk, receiver.pk])  # see _hold_accounts: before any write
+    _refuse_unless_account_exists(held, sender)
+    if not receiver.is_active or receiver.pk not in held:
         raise ValidationError("This person cannot receive messages.", code="inactive")
     message = Message(sender=sender, receiver=receiver, content=content)
     validate_message(message)
@@ -42,9 +78,15 @@ def send_message(*, sender: AbstractBaseUser, receiver: AbstractBaseUser, conten
 @transaction.atomic
 def reply(*, sender: AbstractBaseUser, parent: Message, content: str) -> Message:
     """Answer ``parent``; the reply goes to the other person of the conversation."""
-    # Lock the parent: an account deletion running at the same time then either
-    # sees this reply (and keeps the parent as a tombstone) or has removed the
-    # parent already (and the reply is refused here).
+    # The two people of the conversation first, then the parent (_hold_accounts
+    # says why). An account deletion running at the same time then either sees
+    # this reply (and keeps the parent as a tombstone) or has removed or emptied
+    # the parent already (and the reply is refused below).
+    people = Message.objects.filter(pk=parent.pk).values_list("sender_id", "receiver_id").first()
+    if people is None:
+        raise ValidationError("The message you are replying to no longer exists.", code="gone")
+    held = _hold_accounts([sender.pk, *people])
+    _refuse_unless_account_exists(held, sender)
     locked_parent = Message.objects.select_for_update().filter(pk=parent.pk).first()
     if locked_parent is None:
         raise ValidationError("The message you are replying to no longer exists.", code="gone")
@@ -82,7 +124,17 @@ def edit_message(message: Message, *, editor: AbstractBaseUser, content: str) ->
     """
     if editor.pk != message.sender_id and not editor.has_perm("messaging.change_message"):
         raise PermissionDenied("You can only edit your own messages.")
-    if message.is_tombstone:
+    # The editor's and the sender's accounts, then the message as stored now
+    # (_hold_accounts says why): ``message`` may have been loaded before its
+    # author's account was deleted, leaving a tombstone or nothing.
+    held = _hold_accounts([editor.pk, message.sender_id])
+    _refuse_unless_account_exists(held, editor)
+    stored = (
+        Message.objects.select_for_update().filter(pk=message.pk).values("is_tombstone").first()
+    )
+    if stored is None:
+        raise ValidationError("This message no longer exists.", code="gone")
+    if message.is_tombstone or stored["is_tombstone"]:
         raise ValidationError("A deleted message cannot be edited.", code="tombstone")
     message.content = content
     message.edited_by = editor

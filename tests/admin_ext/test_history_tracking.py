@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.test import RequestFactory
 from django.urls import reverse
 
 from messaging.models import Message
@@ -50,6 +51,7 @@ def test_versions_of_accounts_keep_no_password_hash(alice):
 def test_logging_in_writes_no_version_of_the_account(client, alice):
     before = User.versions.filter(id=alice.pk).count()
 
-    assert client.login(username="alice", password=PASSWORD)
+    # django-axes (first authentication backend) needs the request.
+    assert client.login(request=RequestFactory().get("/"), username="alice", password=PASSWORD)
 
     assert User.versions.filter(id=alice.pk).count() == before

@@ -7,6 +7,7 @@ from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Count
+from django.test import RequestFactory
 from django.utils import timezone
 
 from fixtures.generator import Plan, message_batches
@@ -78,7 +79,9 @@ def test_the_same_seed_gives_the_same_data():
 
 def test_generated_users_can_log_in_and_the_app_keeps_working_after():
     generate(users=5, messages=100, seed=2)
-    user = authenticate(username="gen2_000000", password="generated-2026")
+    user = authenticate(
+        RequestFactory().get("/"), username="gen2_000000", password="generated-2026"
+    )  # django-axes (first authentication backend) needs the request
     other = get_user_model().objects.get(username="gen2_000001")
 
     message = services.send_message(sender=user, receiver=other, content="after generation")

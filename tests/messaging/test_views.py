@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
@@ -83,7 +83,8 @@ def test_the_account_deleted_page_is_public(client):
 
 
 def test_a_user_can_log_in_with_the_factory_password(client, alice):
-    assert client.login(username="alice", password=PASSWORD)
+    # django-axes (first authentication backend) needs the request.
+    assert client.login(request=RequestFactory().get("/"), username="alice", password=PASSWORD)
 
     response = client.get(reverse("messaging:inbox"))
 

@@ -1,0 +1,160 @@
+"""A thread 5,000 messages deep (each a reply to the one before) renders on the
+moderators' message page and in the user's thread view: every message, in
+reading order, from a flat depth-annotated list (a template recursing per level
+would pass Python's recursion limit long before), at a constant number of
+queries. The chain is inserted in bulk, so building it costs a fraction of a
+second."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.core.management.color import no_style
+from django.db import connection
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import timezone
+
+from admin_ext.admin.messages import MAX_TREE_INDENT
+from messaging.models import Message
+from messaging.views import MAX_INDENT
+from tests.factories import bulk_messages
+
+pytestmark = pytest.mark.django_db
+
+DEPTH = 5_000
+
+# Whatever the depth (measured: the same for 3 messages and for 300). The thread
+# view: session, user, the message, the participation check, marking the thread
+# read, the thread's rows. The message page: also permissions, the form's
+# relations, the inlines. The inbox and conversations lists: one page each.
+THREAD_VIEW_QUERY_BUDGET = 6
+ADMIN_PAGE_QUERY_BUDGET = 10
+LIST_QUERY_BUDGET = 5
+
+
+def reply_chain_in_bulk(alice, bob, *, length: int) -> list[Message]:
+    """alice and bob answering each other ``length`` times, each message a reply
+    to the one before: one thread, depths 0 to length - 1, a second apart.
+
+    Inserted in bulk with explicit ids (so each row can name its parent and the
+    root), thread and depth set: no save(), no signals, no notifications.
+    """
+    first_id = (Message.objects.aggregate(Max("id"))["id__max"] or 0) + 1
+    start = timezone.now() - timedelta(seconds=length)
+    people = (alice, bob)
+    chain = bulk_messages(
+        [
+            {
+                "id": first_id + depth,
+                "sender": people[depth % 2],
+                "receiver": people[(depth + 1) % 2],
+                "parent_message_id": first_id + depth - 1 if depth else None,
+                "thread_id": first_id,
+                "depth": depth,
+                "content": f"Message at depth {depth}",
+                "timestamp": start + timedelta(seconds=depth),
+            }
+            for depth in range(length)
+        ]
+    )
+    # The ids were chosen here, not by PostgreSQL's sequence: move it past them.
+    with connection.cursor() as cursor:
+        for statement in connection.ops.sequence_reset_sql(no_style(), [Message]):
+            cursor.execute(statement)
+    return chain
+
+
+def rendered_ids(html: str, id_prefix: str) -> list[int]:
+    return [int(pk) for pk in re.findall(rf'id="{id_prefix}(\d+)"', html)]
+
+
+@pytest.fixture
+def deep_thread(alice, bob) -> list[Message]:
+    return reply_chain_in_bulk(alice, bob, length=DEPTH)
+
+
+def test_the_chain_is_one_thread_5000_deep(deep_thread):
+    deepest = Message.objects.get(pk=deep_thread[-1].pk)
+
+    assert deepest.depth == DEPTH - 1
+    assert deepest.thread_id == deep_thread[0].pk
+    assert deepest.parent_message_id == deep_thread[-2].pk
+    assert Message.objects.in_thread(deep_thread[0].pk).count() == DEPTH
+
+
+def test_the_user_thread_view_renders_a_5000_deep_thread(
+    client, deep_thread, bob, django_assert_max_num_queries
+):
+    deepest = deep_thread[-1]
+    client.force_login(bob)
+    client.get(reverse("messaging:inbox"))  # the session and user are loaded once
+
+    with django_assert_max_num_queries(THREAD_VIEW_QUERY_BUDGET):
+        response = client.get(reverse("messaging:thread", args=[deepest.pk]))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert rendered_ids(html, "m") == [message.pk for message in deep_thread]
+    # One flat loop over (message, indentation) pairs, the indentation capped.
+    nodes = response.context["nodes"]
+    assert len(nodes) == DEPTH
+    assert max(indent for _node, indent in nodes) == MAX_INDENT
+    assert f"reply depth {DEPTH - 1}" in html
+
+
+def test_the_cached_thread_view_of_a_5000_deep_thread_is_the_same_page(client, deep_thread, alice):
+    url = reverse("messaging:thread", args=[deep_thread[2_500].pk])
+    client.force_login(alice)
+
+    first = client.get(url).content.decode()
+    second = client.get(url).content.decode()
+
+    tree = re.compile(r'<ol class="thread">.*</ol>', re.DOTALL)
+    assert tree.search(first).group() == tree.search(second).group()
+    assert rendered_ids(second, "m") == [message.pk for message in deep_thread]
+
+
+def test_the_admin_message_page_renders_a_5000_deep_thread(
+    client, moderator, deep_thread, django_assert_max_num_queries
+):
+    deepest = deep_thread[-1]
+    client.force_login(moderator)
+    client.get(reverse("admin:messaging_message_changelist"))
+
+    with django_assert_max_num_queries(ADMIN_PAGE_QUERY_BUDGET):
+        response = client.get(reverse("admin:messaging_message_change", args=[deepest.pk]))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert rendered_ids(html, "thread-node-") == [node.pk for node in deep_thread]
+    assert f"{DEPTH} messages in this thread" in html
+    assert html.count('aria-current="true"') == 1
+    highlighted = (
+        f'id="thread-node-{deepest.pk}" '
+        f'class="msgadmin-node msgadmin-indent-{MAX_TREE_INDENT} msgadmin-node-current"'
+    )
+    assert highlighted in html
+    nodes = response.context["thread_nodes"]
+    assert len(nodes) == DEPTH
+    assert max(indent for _node, indent in nodes) == MAX_TREE_INDENT
+    assert f"depth {DEPTH - 1}" in html
+
+
+def test_the_lists_of_someone_in_a_5000_deep_thread_stay_paged(
+    client, deep_thread, bob, django_assert_max_num_queries
+):
+    client.force_login(bob)
+    client.get(reverse("messaging:conversations"))
+
+    with django_assert_max_num_queries(LIST_QUERY_BUDGET):
+        inbox = client.get(reverse("messaging:inbox"))
+    with django_assert_max_num_queries(LIST_QUERY_BUDGET):
+        conversations = client.get(reverse("messaging:conversations"))
+
+    assert inbox.status_code == conversations.status_code == 200
+    assert f"{DEPTH // 2} unread messages" in inbox.content.decode()
+    assert len(inbox.context["page"].object_list) == 25
+    assert f"{DEPTH} messages" in conversations.content.decode()
