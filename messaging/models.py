@@ -174,6 +174,11 @@ class Message(models.Model):
         self._editor_assigned = False
 
     @property
+    def is_unread(self) -> bool:
+        """Unread as ``Message.unread`` means it: not read, and someone left to read it."""
+        return not self.read and self.receiver_id is not None
+
+    @property
     def is_root(self) -> bool:
         return self.parent_message_id is None
 

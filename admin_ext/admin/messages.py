@@ -480,7 +480,9 @@ class MessageAdmin(CsvExportAdminMixin, VersionHistoryAdmin, DeskModelAdmin):
 
     @display(description="read", label={"unread": "warning", "read": "success"})
     def display_read(self, obj: Message) -> str:
-        return "read" if obj.read else "unread"
+        if obj.is_unread:
+            return "unread"
+        return "read" if obj.read else "receiver gone"  # nobody left to read it
 
     @display(description="time", ordering="timestamp")
     def display_time(self, obj: Message) -> SafeString:

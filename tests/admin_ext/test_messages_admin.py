@@ -692,3 +692,16 @@ def test_the_edit_log_is_read_only(moderator_client, alice, bob):
     )
     edit.refresh_from_db()
     assert edit.old_content == "one"
+
+
+def test_a_message_whose_receiver_left_is_not_shown_as_unread(client, moderator, alice, bob):
+    message = MessageFactory(sender=alice, receiver=bob, content="never read")
+    services.delete_account(bob)
+    client.force_login(moderator)
+
+    changelist = client.get(CHANGELIST_URL).content.decode()
+    change_page = client.get(change_url(message)).content.decode()
+
+    assert "receiver gone" in changelist
+    assert ">unread<" not in changelist.lower().replace(" ", "")
+    assert 'class="msgadmin-flag">unread' not in change_page
