@@ -20,6 +20,8 @@ FIND_PYTHON = for candidate in python3.13 python3.12 python3.14 python3 python; 
 help:
 	@echo "make run    install into .venv, migrate, load the demo data, serve on http://$(HOST):$(PORT)/"
 	@echo "make test   lint and run the whole test suite (SQLite, local-memory cache)"
+	@echo "make test-e2e   the browser tests (Debian's chromium), rewriting docs/screenshots/"
+	@echo "make bench  the benchmark suite (PostgreSQL); make load  the load test"
 
 $(VENV)/.installed: requirements.txt
 	@python=$$($(FIND_PYTHON)); \
