@@ -86,4 +86,10 @@ def write_export_file(job: Job, progress: Progress) -> dict[str, Any]:
             "fields": [column.name for column in columns],
         },
     )
+    # The selection is written (and audited): the job need not keep the search
+    # words, which may name a person (privacy: nothing outlives an account
+    # deletion but the audit log).
+    Job.objects.filter(pk=job.pk).update(
+        params={key: value for key, value in params.items() if key not in ("filters", "search")}
+    )
     return {"file": relative_path, "rows": rows, "model": model_label}

@@ -605,3 +605,15 @@ def test_a_filter_on_a_forbidden_lookup_is_a_bad_request(moderator_client, alice
     response = export(moderator_client, "auth.user", "password__startswith=md5")
 
     assert response.status_code == 400
+
+
+def test_a_finished_export_job_forgets_its_search_words(moderator_client, inbox, low_stream_limit):
+    export(moderator_client, "messaging.message", SELECTION)
+    job = Job.objects.get()
+    assert job.params["filters"] == SELECTION
+
+    job_services.run_job(job.pk)
+
+    job.refresh_from_db()
+    assert job.status == Job.Status.SUCCEEDED
+    assert "filters" not in job.params and "search" not in job.params
