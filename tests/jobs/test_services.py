@@ -343,6 +343,18 @@ def test_an_account_deletion_job_deletes_each_account_and_audits_it(
     assert all(entry.details["messages_tombstoned"] == 1 for entry in entries)
 
 
+def fail_deleting(user, error):
+    """delete_account, except that deleting ``user`` raises ``error``."""
+    real_delete_account = account_services.delete_account
+
+    def delete_account(account, **kwargs):
+        if account.pk == user.pk:
+            raise error
+        return real_delete_account(account, **kwargs)
+
+    return delete_account
+
+
 def test_retrying_a_deletion_that_failed_half_way_deletes_each_account_once(
     moderator, five_accounts, monkeypatch, django_capture_on_commit_callbacks
 ):
@@ -350,13 +362,10 @@ def test_retrying_a_deletion_that_failed_half_way_deletes_each_account_once(
     # expect: its transaction rolls back and the job fails; the retry finishes it.
     real_delete_account = account_services.delete_account
     third = five_accounts[2]
-
-    def break_on_the_third(user, **kwargs):
-        if user.pk == third.pk:
-            raise RuntimeError("connection lost")
-        return real_delete_account(user, **kwargs)
-
-    monkeypatch.setattr("messaging.services.accounts.delete_account", break_on_the_third)
+    monkeypatch.setattr(
+        "messaging.services.accounts.delete_account",
+        fail_deleting(third, RuntimeError("connection lost")),
+    )
     job = start_deletion(moderator, five_accounts, django_capture_on_commit_callbacks)
     run_db_worker()
 
@@ -409,15 +418,11 @@ def test_a_deletion_job_with_accounts_left_undeleted_ends_failed_with_its_counts
 ):
     # A database error is reported per account by delete_accounts (not raised):
     # the job must still end failed, so a retry can finish it.
-    real_delete_account = account_services.delete_account
     third = five_accounts[2]
-
-    def database_error_on_the_third(user, **kwargs):
-        if user.pk == third.pk:
-            raise DatabaseError("deadlock detected")
-        return real_delete_account(user, **kwargs)
-
-    monkeypatch.setattr("messaging.services.accounts.delete_account", database_error_on_the_third)
+    monkeypatch.setattr(
+        "messaging.services.accounts.delete_account",
+        fail_deleting(third, DatabaseError("deadlock detected")),
+    )
     job = start_deletion(moderator, five_accounts, django_capture_on_commit_callbacks)
     run_db_worker()
 
