@@ -26,6 +26,7 @@ from messaging.stats import dashboard_figures
 # unfold must precede admin_ext in INSTALLED_APPS, so its admin/index.html is found
 # before any app's override: the dashboard template gets a name of its own.
 admin.site.index_template = "admin_ext/dashboard/index.html"
+admin.site.index_title = "Dashboard"
 
 
 def dashboard_callback(request: HttpRequest, context: dict[str, Any]) -> dict[str, Any]:
