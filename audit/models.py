@@ -30,6 +30,16 @@ class AuditEntry(models.Model):
         MESSAGES_MARKED_UNREAD = "messages_marked_unread", "Messages marked unread"
         EXPORT = "export", "Export"
         JOB_RETRIED = "job_retried", "Job retried"
+        # Work on moderation cases (moderation.services); details.case_id too.
+        CASE_DISMISSED = "case_dismissed", "Case dismissed"
+        MESSAGE_HIDDEN = "message_hidden", "Message hidden"
+        MESSAGE_RESTORED = "message_restored", "Message restored"
+        USER_WARNED = "user_warned", "User warned"
+        USER_SUSPENDED = "user_suspended", "User suspended"
+        SUSPENSION_LIFTED = "suspension_lifted", "Suspension lifted"
+        NOTE_ADDED = "note_added", "Note added"
+        RETENTION_CHANGED = "retention_changed", "Evidence retention changed"
+        EVIDENCE_PURGED = "evidence_purged", "Evidence purged"
 
     created_at = models.DateTimeField(auto_now_add=True)
     actor = models.ForeignKey(
@@ -43,6 +53,9 @@ class AuditEntry(models.Model):
     action = models.CharField(max_length=40, choices=Action.choices)
     target_user_id = models.BigIntegerField(null=True, blank=True)
     target_username = models.CharField(max_length=150, blank=True)
+    # The moderation case the action belongs to: an id, not a link, because the
+    # entry outlives the case (its evidence is purged after its retention).
+    case_id = models.BigIntegerField(null=True, blank=True)
     reason = models.TextField(blank=True)
     details = models.JSONField(default=dict, blank=True)
 
@@ -58,6 +71,8 @@ class AuditEntry(models.Model):
             models.Index(fields=["actor", "-created_at"], name="audit_actor_idx"),
             # The dashboard's "accounts deleted this week" and a user's trail.
             models.Index(fields=["target_user_id"], name="audit_target_idx"),
+            # A case's timeline on its page.
+            models.Index(fields=["case_id", "created_at"], name="audit_case_idx"),
         ]
 
     def __str__(self) -> str:

@@ -17,6 +17,7 @@ def record_audit_entry(
     actor_username: str | None = None,
     target_user_id: int | None = None,
     target_username: str = "",
+    case_id: int | None = None,
     reason: str = "",
     details: dict[str, Any] | None = None,
 ) -> AuditEntry:
@@ -33,6 +34,7 @@ def record_audit_entry(
         actor_username=actor_username,
         target_user_id=target_user_id,
         target_username=target_username,
+        case_id=case_id,
         reason=reason,
         details=details or {},
     )

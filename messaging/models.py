@@ -101,6 +101,9 @@ class Message(models.Model):
     )
     read = models.BooleanField(default=False)
     is_tombstone = models.BooleanField(default=False)
+    # Hidden by a moderator (moderation.services.hide_message): people see a
+    # placeholder instead of the content, moderators still see it; restorable.
+    is_hidden = models.BooleanField(default=False)
 
     objects = MessageManager()
     unread = UnreadMessagesManager()
@@ -188,9 +191,13 @@ class Message(models.Model):
 
 
 class Notification(models.Model):
+    """Something to tell a user: a new message or reply, or a moderator's warning
+    (which has no message, only ``text``)."""
+
     class Kind(models.TextChoices):
         NEW_MESSAGE = "new_message", "New message"
         REPLY = "reply", "Reply"
+        WARNING = "warning", "Warning from the moderators"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -198,8 +205,11 @@ class Notification(models.Model):
         related_name="notifications",
         db_index=False,  # covered by notif_user_idx
     )
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="notifications")
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.NEW_MESSAGE)
+    text = models.TextField(blank=True)  # a warning's words, to its receiver
     created_at = models.DateTimeField(auto_now_add=True)
     is_seen = models.BooleanField(default=False)
 
@@ -209,8 +219,16 @@ class Notification(models.Model):
             # A user's notifications, newest first.
             models.Index(fields=["user", "-created_at"], name="notif_user_idx"),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="warning") | Q(message__isnull=False),
+                name="notif_message_unless_warning",
+            ),
+        ]
 
     def __str__(self) -> str:
+        if self.message_id is None:
+            return f"{self.get_kind_display()} for {self.user_id}"
         return f"{self.get_kind_display()} for {self.user_id} (message #{self.message_id})"
 
 

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "messaging",
     "audit",
     "jobs",
+    "moderation",
     "admin_ext",
 ]
 
@@ -309,6 +310,12 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 # Exports of more rows than this run as a background job writing a file.
 EXPORT_STREAM_LIMIT = env_int("EXPORT_STREAM_LIMIT", 10_000)
 
+# --- Moderation cases -------------------------------------------------------------
+
+# A closed case keeps its evidence this many days; then `manage.py
+# purge_expired_evidence` deletes it. Superusers change it per case.
+EVIDENCE_RETENTION_DAYS = env_int("EVIDENCE_RETENTION_DAYS", 90)
+
 # --- Admin (django-unfold) ------------------------------------------------------
 
 
@@ -338,6 +345,12 @@ UNFOLD = {
                         "title": "Dashboard",
                         "icon": "dashboard",
                         "link": reverse_lazy("admin:index"),
+                    },
+                    {
+                        "title": "Review queue",
+                        "icon": "flag",
+                        "link": reverse_lazy("admin:moderation_case_changelist"),
+                        "permission": _can("moderation.view_case"),
                     },
                     {
                         "title": "Messages",

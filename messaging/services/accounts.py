@@ -145,7 +145,11 @@ def delete_accounts(
 
 @transaction.atomic
 def delete_account(
-    user: AbstractBaseUser, *, actor: AbstractBaseUser | None = None, reason: str = ""
+    user: AbstractBaseUser,
+    *,
+    actor: AbstractBaseUser | None = None,
+    reason: str = "",
+    case_id: int | None = None,
 ) -> AccountDeletionSummary:
     """Delete ``user`` and all of their data, all-or-nothing; return what went.
 
@@ -161,7 +165,7 @@ def delete_account(
     # user; here the content is gone already.
     locked_user._account_content_erased = True
     locked_user.delete()
-    record_account_deletion(summary, actor=actor, reason=reason)
+    record_account_deletion(summary, actor=actor, reason=reason, case_id=case_id)
     logger.info(
         "Account %s (%s) deleted by %s: %s; reason: %r",
         summary.user_id,
@@ -174,9 +178,14 @@ def delete_account(
 
 
 def record_account_deletion(
-    summary: AccountDeletionSummary, *, actor: AbstractBaseUser | None, reason: str
+    summary: AccountDeletionSummary,
+    *,
+    actor: AbstractBaseUser | None,
+    reason: str,
+    case_id: int | None = None,
 ) -> None:
-    """The audit entry of a deletion: who, whom (as text), why, and the counts."""
+    """The audit entry of a deletion: who, whom (as text), why, the counts, and
+    the moderation case it closed, if any."""
     counts = summary.as_dict()
     deleted_themselves = actor is not None and actor.pk == summary.user_id
     record_audit_entry(
@@ -185,6 +194,7 @@ def record_account_deletion(
         actor_username=summary.username if deleted_themselves else None,
         target_user_id=counts.pop("user_id"),
         target_username=counts.pop("username"),
+        case_id=case_id,
         reason=reason,
         details=counts,
     )
@@ -452,6 +462,7 @@ def _turn_into_tombstones(message_ids: set[int]) -> int:
             sender=None,
             is_tombstone=True,
             read=True,  # nothing left to read
+            is_hidden=False,  # nothing left to hide
             edited=False,
             edited_at=None,
             edited_by=None,

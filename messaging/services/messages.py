@@ -130,12 +130,20 @@ def edit_message(message: Message, *, editor: AbstractBaseUser, content: str) ->
     held = _hold_accounts([editor.pk, message.sender_id])
     _refuse_unless_account_exists(held, editor)
     stored = (
-        Message.objects.select_for_update().filter(pk=message.pk).values("is_tombstone").first()
+        Message.objects.select_for_update()
+        .filter(pk=message.pk)
+        .values("is_tombstone", "is_hidden")
+        .first()
     )
     if stored is None:
         raise ValidationError("This message no longer exists.", code="gone")
     if message.is_tombstone or stored["is_tombstone"]:
         raise ValidationError("A deleted message cannot be edited.", code="tombstone")
+    if stored["is_hidden"] and editor.pk == message.sender_id:
+        # Editing would put new words where a moderator hid the old ones.
+        raise ValidationError(
+            "A moderator hid this message; it cannot be edited.", code="hidden"
+        )
     message.content = content
     message.edited_by = editor
     validate_message(message)

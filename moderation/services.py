@@ -1,0 +1,545 @@
+"""Every write of the moderation app: reports, case actions, notes, retention.
+
+Each moderator write appends exactly one audit entry (``record_audit_entry``)
+inside its own transaction, with the case's id when it belongs to one. Locks are
+taken in one order everywhere, the reported account's row first, then the
+case's, as ``messaging.services`` and ``delete_account`` do, so a report, a case
+action and an account deletion racing each other wait instead of deadlocking.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from audit.models import AuditEntry
+from audit.services import record_audit_entry
+from messaging.models import Message, Notification
+from messaging.services import AccountAlreadyDeleted, delete_account, deletion_refusal
+from messaging.stats import forget_dashboard_figures_on_commit
+from messaging.thread_cache import forget_thread_on_commit
+from moderation.evidence import snapshot_evidence
+from moderation.models import MAX_COMMENT_LENGTH, MAX_NOTE_LENGTH, Case, Note, Report
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+logger = logging.getLogger(__name__)
+
+MAX_REASON_LENGTH = 2_000
+MAX_WARNING_LENGTH = 2_000
+# What counts as an earlier sanction when a case opens (its priority).
+SANCTIONS = (
+    AuditEntry.Action.MESSAGE_HIDDEN,
+    AuditEntry.Action.USER_WARNED,
+    AuditEntry.Action.USER_SUSPENDED,
+)
+
+
+class CaseAction:
+    """What a moderator can do to an open case (one or several at once)."""
+
+    DISMISS = "dismiss"
+    HIDE = "hide"
+    WARN = "warn"
+    SUSPEND = "suspend"
+    DELETE_ACCOUNT = "delete_account"
+
+    CHOICES = (
+        (DISMISS, "Dismiss: nothing to act on"),
+        (HIDE, "Hide the reported messages"),
+        (WARN, "Warn the user"),
+        (SUSPEND, "Suspend the account (no login until lifted)"),
+        (DELETE_ACCOUNT, "Delete the account and all its data"),
+    )
+    # Each of these ends the case by itself: nothing may go with it.
+    ALONE = (DISMISS, DELETE_ACCOUNT)
+
+
+def retention_end(moment: datetime) -> datetime:
+    return moment + timedelta(days=settings.EVIDENCE_RETENTION_DAYS)
+
+
+# --- reports --------------------------------------------------------------------------
+
+
+def _validate_text(value: str, *, label: str, max_length: int, required: bool) -> str:
+    if required and not value.strip():
+        raise ValidationError(f"{label} cannot be empty.", code="blank")
+    if len(value) > max_length:
+        raise ValidationError(
+            f"{label} can be at most {max_length:,} characters ({len(value):,} given).",
+            code="too_long",
+        )
+    ProhibitNullCharactersValidator(message=f"{label} cannot contain a NUL character.")(value)
+    return value
+
+
+def _lock_account(user_id: int | None) -> AbstractBaseUser | None:
+    if user_id is None:
+        return None
+    return get_user_model()._default_manager.select_for_update().filter(pk=user_id).first()
+
+
+@transaction.atomic
+def report_message(
+    *, reporter: AbstractBaseUser, message: Message, reason: str, comment: str = ""
+) -> Report:
+    """``reporter`` reports ``message``; the report joins its author's open case
+    (opened if there is none) with a snapshot of the evidence.
+
+    Refused (ValidationError, nothing written) for an unknown reason, one's own
+    message, a deleted or hidden message, and a message this reporter reported
+    before; PermissionDenied outside the reporter's own conversations.
+    """
+    if reason not in Report.Reason.values:
+        raise ValidationError("Choose a reason from the list.", code="reason")
+    _validate_text(comment, label="A comment", max_length=MAX_COMMENT_LENGTH, required=False)
+    if message.sender_id == reporter.pk:
+        raise ValidationError("You cannot report your own message.", code="own")
+    # The author's account first (the lock order: see the module docstring).
+    author = _lock_account(message.sender_id)
+    stored = Message.objects.filter(pk=message.pk).first()
+    if stored is None or stored.is_tombstone or author is None:
+        raise ValidationError("This message was deleted; there is nothing to report.", code="gone")
+    if not Message.objects.user_takes_part_in_thread(reporter, stored.thread_id):
+        raise PermissionDenied("You can only report messages of your own conversations.")
+    if stored.is_hidden:
+        raise ValidationError(
+            "A moderator has already hidden this message.", code="already_hidden"
+        )
+    if Report.objects.filter(reporter=reporter, reported_message_id=stored.pk).exists():
+        raise ValidationError(
+            "You have already reported this message. Thank you: a moderator will look at it.",
+            code="duplicate",
+        )
+    case = Case.objects.select_for_update().open().filter(reported_user=author).first()
+    if case is None:
+        case = Case.objects.create(
+            reported_user=author,
+            account_id=author.pk,
+            reported_username=author.get_username(),
+            prior_sanctions=AuditEntry.objects.filter(
+                target_user_id=author.pk, action__in=SANCTIONS
+            ).count(),
+        )
+    is_new_reporter = not case.reports.filter(reporter=reporter).exists()
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            report = Report.objects.create(
+                case=case,
+                reporter=reporter,
+                reported_message_id=stored.pk,
+                reason=reason,
+                comment=comment,
+                evidence=snapshot_evidence(stored),
+                created_at=now,
+            )
+    except IntegrityError:
+        # The same report sent twice at once: the first one won.
+        raise ValidationError(
+            "You have already reported this message. Thank you: a moderator will look at it.",
+            code="duplicate",
+        ) from None
+    Case.objects.filter(pk=case.pk).update(
+        report_count=F("report_count") + 1,
+        reporter_count=F("reporter_count") + int(is_new_reporter),
+        last_reported_at=now,
+    )
+    forget_dashboard_figures_on_commit()
+    return report
+
+
+# --- case actions -------------------------------------------------------------------------
+
+
+@dataclass
+class CaseActionOutcome:
+    """What ``act_on_case`` did, in words for the moderator's message."""
+
+    case_id: int
+    done: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def validate_case_actions(actions: Collection[str], *, reason: str, warning: str) -> None:
+    """Raise ValidationError, naming every problem, for a combination that cannot run."""
+    problems = []
+    known = {value for value, _label in CaseAction.CHOICES}
+    if not actions:
+        problems.append("Choose at least one action.")
+    elif unknown := sorted(set(actions) - known):
+        problems.append(f"Unknown action: {', '.join(unknown)}.")
+    elif len(actions) > 1 and (alone := [a for a in CaseAction.ALONE if a in actions]):
+        labels = dict(CaseAction.CHOICES)
+        problems.append(f"“{labels[alone[0]]}” cannot be combined with another action.")
+    try:
+        _validate_text(reason, label="The reason", max_length=MAX_REASON_LENGTH, required=True)
+    except ValidationError as error:
+        problems.extend(error.messages)
+    if CaseAction.WARN in actions:
+        try:
+            _validate_text(
+                warning, label="The warning", max_length=MAX_WARNING_LENGTH, required=True
+            )
+        except ValidationError as error:
+            problems.extend(error.messages)
+    if problems:
+        raise ValidationError(problems)
+
+
+def require_case_permission(moderator: AbstractBaseUser) -> None:
+    if not moderator.has_perm("moderation.change_case"):
+        raise PermissionDenied("You may not act on moderation cases.")
+
+
+@transaction.atomic
+def act_on_case(
+    case: Case,
+    *,
+    moderator: AbstractBaseUser,
+    actions: Collection[str],
+    reason: str,
+    warning: str = "",
+    close: bool = True,
+) -> CaseActionOutcome:
+    """Run ``actions`` (CaseAction values) on an open case, all or nothing.
+
+    Each action writes its own audit entry with ``reason`` and the case's id. The
+    case records its first action, and closes when ``close`` is set or the action
+    ends it (dismiss, delete account); closing starts its evidence retention.
+    Refused with ValidationError, nothing written, when the combination cannot
+    run or the case is no longer open (another moderator acted first).
+    """
+    require_case_permission(moderator)
+    validate_case_actions(actions, reason=reason, warning=warning)
+    user_id = Case.objects.filter(pk=case.pk).values_list("reported_user_id", flat=True).first()
+    user = _lock_account(user_id)
+    locked = Case.objects.select_for_update().filter(pk=case.pk).first()
+    if locked is None or not locked.is_open:
+        raise ValidationError(f"Case #{case.pk} is closed already: nothing was done.")
+    outcome = CaseActionOutcome(case_id=locked.pk)
+    if user is None and set(actions) != {CaseAction.DISMISS}:
+        raise ValidationError(f"The account of case #{locked.pk} no longer exists: only dismiss.")
+    now = timezone.now()
+    Case.objects.filter(pk=locked.pk).update(first_action_at=Coalesce(F("first_action_at"), now))
+
+    if CaseAction.DISMISS in actions:
+        _record_case_entry(AuditEntry.Action.CASE_DISMISSED, locked, moderator, reason)
+        _close(locked, resolution=Case.Resolution.DISMISSED, now=now)
+        outcome.done.append("dismissed")
+        return outcome
+    if CaseAction.DELETE_ACCOUNT in actions:
+        if refusal := deletion_refusal(actor=moderator, user=user):
+            raise ValidationError(f"The account was not deleted: {refusal}.")
+        try:
+            delete_account(user, actor=moderator, reason=reason, case_id=locked.pk)
+        except AccountAlreadyDeleted:
+            raise ValidationError("The account was deleted meanwhile.") from None
+        # The deletion closed the case (close_cases_of_deleted_account).
+        outcome.done.append("account deleted")
+        return outcome
+    if CaseAction.HIDE in actions:
+        hidden = 0
+        for message in reported_messages(locked):
+            hidden += hide_message(message, moderator=moderator, reason=reason, case=locked)
+        if hidden:
+            outcome.done.append(f"{hidden} message{'s' if hidden != 1 else ''} hidden")
+        else:
+            outcome.skipped.append("no reported message left to hide")
+    if CaseAction.WARN in actions:
+        warn_user(user, moderator=moderator, reason=reason, warning=warning, case=locked)
+        outcome.done.append("warned")
+    if CaseAction.SUSPEND in actions:
+        if suspend_user(user, moderator=moderator, reason=reason, case=locked):
+            outcome.done.append("suspended")
+        else:
+            outcome.skipped.append("already suspended")
+    if close:
+        _close(locked, resolution=Case.Resolution.ACTIONED, now=now)
+    return outcome
+
+
+def reported_messages(case: Case) -> list[Message]:
+    """The case's reported messages that still exist, oldest first (one query)."""
+    return list(
+        Message.objects.filter(
+            pk__in=Report.objects.filter(case=case).values("reported_message_id")
+        ).order_by("timestamp", "id")
+    )
+
+
+def _close(case: Case, *, resolution: str, now: datetime) -> None:
+    Case.objects.filter(pk=case.pk, status=Case.Status.OPEN).update(
+        status=Case.Status.CLOSED, resolution=resolution, closed_at=now, retain_until=retention_end(now)
+    )
+    forget_dashboard_figures_on_commit()
+
+
+def _record_case_entry(
+    action: AuditEntry.Action,
+    case: Case | None,
+    moderator: AbstractBaseUser,
+    reason: str,
+    *,
+    user: AbstractBaseUser | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """The audit entry of an action on a person, within a case or not."""
+    if case is not None:
+        target_id, target_name = case.account_id, case.reported_username
+    else:
+        target_id, target_name = user.pk, user.get_username()
+    forget_dashboard_figures_on_commit()  # actions per day
+    return record_audit_entry(
+        action=action,
+        actor=moderator,
+        target_user_id=target_id,
+        target_username=target_name,
+        case_id=case.pk if case is not None else None,
+        reason=reason,
+        details=details,
+    )
+
+
+@transaction.atomic
+def hide_message(
+    message: Message, *, moderator: AbstractBaseUser, reason: str, case: Case | None = None
+) -> bool:
+    """Hide a message from people (moderators still see it); False when there was
+    nothing to hide (already hidden, or a tombstone)."""
+    require_case_permission(moderator)
+    changed = Message.objects.filter(pk=message.pk, is_hidden=False, is_tombstone=False).update(
+        is_hidden=True
+    )
+    if not changed:
+        return False
+    message.is_hidden = True
+    forget_thread_on_commit(message.thread_id)  # update() sends no post_save
+    _record_case_entry(
+        AuditEntry.Action.MESSAGE_HIDDEN,
+        case,
+        moderator,
+        reason,
+        user=message.sender,
+        details={"message_id": message.pk},
+    )
+    return True
+
+
+@transaction.atomic
+def restore_message(
+    message: Message, *, moderator: AbstractBaseUser, reason: str, case: Case | None = None
+) -> bool:
+    """Show a hidden message again; False when it was not hidden."""
+    require_case_permission(moderator)
+    _validate_text(reason, label="The reason", max_length=MAX_REASON_LENGTH, required=True)
+    changed = Message.objects.filter(pk=message.pk, is_hidden=True).update(is_hidden=False)
+    if not changed:
+        return False
+    message.is_hidden = False
+    forget_thread_on_commit(message.thread_id)
+    _record_case_entry(
+        AuditEntry.Action.MESSAGE_RESTORED,
+        case,
+        moderator,
+        reason,
+        user=message.sender,
+        details={"message_id": message.pk},
+    )
+    return True
+
+
+@transaction.atomic
+def warn_user(
+    user: AbstractBaseUser,
+    *,
+    moderator: AbstractBaseUser,
+    reason: str,
+    warning: str,
+    case: Case | None = None,
+) -> Notification:
+    """Send the user a warning (a notification they see on their inbox)."""
+    require_case_permission(moderator)
+    _validate_text(warning, label="The warning", max_length=MAX_WARNING_LENGTH, required=True)
+    notification = Notification.objects.create(
+        user=user, kind=Notification.Kind.WARNING, text=warning
+    )
+    # The warning's words stay out of the log: they go with the person's account.
+    _record_case_entry(
+        AuditEntry.Action.USER_WARNED,
+        case,
+        moderator,
+        reason,
+        user=user,
+        details={"notification_id": notification.pk},
+    )
+    return notification
+
+
+def suspension_refusal(*, moderator: AbstractBaseUser, user: AbstractBaseUser) -> str | None:
+    """Why ``moderator`` may not suspend ``user``: the rules of account deletion."""
+    return deletion_refusal(actor=moderator, user=user)
+
+
+@transaction.atomic
+def suspend_user(
+    user: AbstractBaseUser, *, moderator: AbstractBaseUser, reason: str, case: Case | None = None
+) -> bool:
+    """Disable the account's login (its open sessions stop working at their next
+    request: Django's backend refuses inactive users); False when it already was."""
+    require_case_permission(moderator)
+    if refusal := suspension_refusal(moderator=moderator, user=user):
+        raise ValidationError(f"The account was not suspended: {refusal}.")
+    if not get_user_model()._default_manager.filter(pk=user.pk, is_active=True).exists():
+        return False
+    user.is_active = False
+    user.save(update_fields=["is_active"])  # a version in the account's history too
+    _record_case_entry(AuditEntry.Action.USER_SUSPENDED, case, moderator, reason, user=user)
+    return True
+
+
+@transaction.atomic
+def lift_suspension(
+    user: AbstractBaseUser, *, moderator: AbstractBaseUser, reason: str, case: Case | None = None
+) -> bool:
+    """Let a suspended account log in again; False when it was not suspended."""
+    require_case_permission(moderator)
+    _validate_text(reason, label="The reason", max_length=MAX_REASON_LENGTH, required=True)
+    if refusal := suspension_refusal(moderator=moderator, user=user):
+        raise ValidationError(f"The suspension was not lifted: {refusal}.")
+    if not get_user_model()._default_manager.filter(pk=user.pk, is_active=False).exists():
+        return False
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    _record_case_entry(AuditEntry.Action.SUSPENSION_LIFTED, case, moderator, reason, user=user)
+    return True
+
+
+# --- notes --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_note(
+    *,
+    author: AbstractBaseUser,
+    text: str,
+    user: AbstractBaseUser | None = None,
+    case: Case | None = None,
+) -> Note:
+    """A moderator's note on a person or on one of their cases (exactly one)."""
+    if not author.has_perm("moderation.add_note"):
+        raise PermissionDenied("You may not add moderation notes.")
+    if (user is None) == (case is None):
+        raise ValueError("A note is on a user or on a case.")
+    _validate_text(text, label="A note", max_length=MAX_NOTE_LENGTH, required=True)
+    note = Note.objects.create(
+        author=author, author_username=author.get_username(), user=user, case=case, text=text
+    )
+    # The note's words stay out of the log (they are about the person).
+    _record_case_entry(
+        AuditEntry.Action.NOTE_ADDED, case, author, "", user=user, details={"note_id": note.pk}
+    )
+    return note
+
+
+# --- retention ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def set_evidence_retention(
+    case: Case, *, actor: AbstractBaseUser, retain_until: datetime, reason: str
+) -> Case:
+    """Keep a closed case's evidence until ``retain_until`` (superusers only)."""
+    if not actor.is_superuser:
+        raise PermissionDenied("Only a superuser can change how long evidence is kept.")
+    _validate_text(reason, label="The reason", max_length=MAX_REASON_LENGTH, required=True)
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    if locked.is_open:
+        raise ValidationError("An open case keeps its evidence; retention starts when it closes.")
+    if retain_until < timezone.now():
+        raise ValidationError("Retention cannot end in the past.")
+    previous = locked.retain_until
+    locked.retain_until = retain_until
+    locked.save(update_fields=["retain_until"])
+    _record_case_entry(
+        AuditEntry.Action.RETENTION_CHANGED,
+        locked,
+        actor,
+        reason,
+        details={
+            "from": previous.isoformat() if previous else None,
+            "to": retain_until.isoformat(),
+        },
+    )
+    return locked
+
+
+def close_cases_of_deleted_account(user: AbstractBaseUser) -> int:
+    """The account is being deleted: its open case closes and its evidence starts
+    its retention (one statement, inside the deletion's transaction)."""
+    now = timezone.now()
+    closed = Case.objects.open().filter(reported_user_id=user.pk).update(
+        status=Case.Status.CLOSED,
+        resolution=Case.Resolution.ACCOUNT_DELETED,
+        closed_at=now,
+        retain_until=retention_end(now),
+    )
+    if closed:
+        forget_dashboard_figures_on_commit()
+    return closed
+
+
+def purge_expired_evidence(*, now: datetime | None = None, batch_size: int = 500) -> int:
+    """Delete every closed case past its retention, with its reports (the evidence)
+    and notes; each leaves one audit entry. Returns how many cases went.
+
+    A batch at a time, each in its own transaction: a purge interrupted midway
+    has purged whole cases only, and running it again finishes the work.
+    """
+    purged = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                Case.objects.past_retention(now=now)
+                .select_for_update()
+                .order_by("retain_until", "id")
+                .values("id", "account_id", "reported_username", "retain_until")[:batch_size]
+            )
+            if not batch:
+                return purged
+            AuditEntry.objects.bulk_create(
+                [
+                    AuditEntry(
+                        action=AuditEntry.Action.EVIDENCE_PURGED,
+                        target_user_id=row["account_id"],
+                        target_username=row["reported_username"],
+                        case_id=row["id"],
+                        reason="Retention ended",
+                        details={"retain_until": row["retain_until"].isoformat()},
+                    )
+                    for row in batch
+                ]
+            )
+            # Reports and notes go in the same statement (on_delete=DB_CASCADE).
+            Case.objects.filter(pk__in=[row["id"] for row in batch]).delete()
+            forget_dashboard_figures_on_commit()
+        purged += len(batch)
+        logger.info("Purged the evidence of %d cases", len(batch))
+
+
+def open_case_ids(case_ids: Iterable[int]) -> list[int]:
+    return list(Case.objects.open().filter(pk__in=list(case_ids)).values_list("pk", flat=True))
