@@ -104,3 +104,17 @@ def bushy_thread(root: Message, *, size: int, fanout: int = 3) -> list[Message]:
     while len(nodes) < size:
         nodes.append(ReplyFactory(parent_message=nodes[(len(nodes) - 1) // fanout]))
     return nodes
+
+
+def reported_message(
+    *, author=None, reporter=None, reason: str = "harassment", comment: str = "", **message_fields
+):
+    """A message from ``author`` to ``reporter``, reported by ``reporter`` through
+    the service (so its case, counts and evidence are real). Returns the Report."""
+    from moderation.services import report_message
+
+    reporter = reporter or UserFactory()
+    message = MessageFactory(
+        sender=author or UserFactory(), receiver=reporter, **message_fields
+    )
+    return report_message(reporter=reporter, message=message, reason=reason, comment=comment)
