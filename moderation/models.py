@@ -157,7 +157,8 @@ class Report(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["reporter", "reported_message_id"], name="report_once_per_reporter_and_message"
+                fields=["reporter", "reported_message_id"],
+                name="report_once_per_reporter_and_message",
             ),
         ]
 

@@ -117,9 +117,7 @@ def report_message(
     if not Message.objects.user_takes_part_in_thread(reporter, stored.thread_id):
         raise PermissionDenied("You can only report messages of your own conversations.")
     if stored.is_hidden:
-        raise ValidationError(
-            "A moderator has already hidden this message.", code="already_hidden"
-        )
+        raise ValidationError("A moderator has already hidden this message.", code="already_hidden")
     if Report.objects.filter(reporter=reporter, reported_message_id=stored.pk).exists():
         raise ValidationError(
             "You have already reported this message. Thank you: a moderator will look at it.",
@@ -284,7 +282,10 @@ def reported_messages(case: Case) -> list[Message]:
 
 def _close(case: Case, *, resolution: str, now: datetime) -> None:
     Case.objects.filter(pk=case.pk, status=Case.Status.OPEN).update(
-        status=Case.Status.CLOSED, resolution=resolution, closed_at=now, retain_until=retention_end(now)
+        status=Case.Status.CLOSED,
+        resolution=resolution,
+        closed_at=now,
+        retain_until=retention_end(now),
     )
     forget_dashboard_figures_on_commit()
 
@@ -492,11 +493,15 @@ def close_cases_of_deleted_account(user: AbstractBaseUser) -> int:
     """The account is being deleted: its open case closes and its evidence starts
     its retention (one statement, inside the deletion's transaction)."""
     now = timezone.now()
-    closed = Case.objects.open().filter(reported_user_id=user.pk).update(
-        status=Case.Status.CLOSED,
-        resolution=Case.Resolution.ACCOUNT_DELETED,
-        closed_at=now,
-        retain_until=retention_end(now),
+    closed = (
+        Case.objects.open()
+        .filter(reported_user_id=user.pk)
+        .update(
+            status=Case.Status.CLOSED,
+            resolution=Case.Resolution.ACCOUNT_DELETED,
+            closed_at=now,
+            retain_until=retention_end(now),
+        )
     )
     if closed:
         forget_dashboard_figures_on_commit()

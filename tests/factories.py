@@ -114,7 +114,5 @@ def reported_message(
     from moderation.services import report_message
 
     reporter = reporter or UserFactory()
-    message = MessageFactory(
-        sender=author or UserFactory(), receiver=reporter, **message_fields
-    )
+    message = MessageFactory(sender=author or UserFactory(), receiver=reporter, **message_fields)
     return report_message(reporter=reporter, message=message, reason=reason, comment=comment)

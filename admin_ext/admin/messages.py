@@ -46,6 +46,7 @@ from audit.services import record_audit_entry
 from messaging.managers import walk_thread
 from messaging.models import Message, MessageHistory, Notification
 from messaging.services import edit_message, set_read_state
+from moderation.models import Report
 
 # A changelist cell shows this many characters of a message; the thread tree more.
 EXCERPT_CHARS = 80
@@ -251,6 +252,7 @@ class MessageAdmin(CsvExportAdminMixin, VersionHistoryAdmin, DeskModelAdmin):
         (None, {"fields": ("sender", "receiver", "timestamp", "content", "read")}),
         ("Thread", {"fields": ("thread", "parent_message", "depth")}),
         ("Edits", {"fields": ("edited", "edited_at", "edited_by", "is_tombstone")}),
+        ("Moderation", {"fields": ("is_hidden", "display_reports")}),
     )
     readonly_fields = (
         "sender",
@@ -263,6 +265,9 @@ class MessageAdmin(CsvExportAdminMixin, VersionHistoryAdmin, DeskModelAdmin):
         "edited_at",
         "edited_by",
         "is_tombstone",
+        # Hidden and restored through a case (moderation.services), audited there.
+        "is_hidden",
+        "display_reports",
     )
     change_form_after_template = "admin_ext/messages/thread_tree.html"
     warn_unsaved_form = True
@@ -454,6 +459,9 @@ class MessageAdmin(CsvExportAdminMixin, VersionHistoryAdmin, DeskModelAdmin):
     def display_excerpt(self, obj: Message) -> SafeString | str:
         if obj.is_tombstone:
             return format_html('<span class="msgadmin-tombstone">{}</span>', TOMBSTONE_TEXT)
+        if obj.is_hidden:
+            # Moderators still read it; the label says people do not.
+            return format_html('<span class="msgadmin-flag">hidden</span> {}', excerpt(obj.content))
         return excerpt(obj.content)  # the changelist escapes it
 
     @display(description="thread")
@@ -468,6 +476,19 @@ class MessageAdmin(CsvExportAdminMixin, VersionHistoryAdmin, DeskModelAdmin):
             root_text,
             root.pk,
         )
+
+    @display(description="reports")
+    def display_reports(self, obj: Message) -> SafeString | str:
+        """The reports of this message, each linking to its case (one query)."""
+        reports = Report.objects.filter(reported_message_id=obj.pk).values_list("case_id", "reason")
+        reasons = dict(Report.Reason.choices)
+        links = [
+            (reverse("admin:moderation_case_change", args=[case_id]), case_id, reasons[reason])
+            for case_id, reason in reports
+        ]
+        if not links:
+            return "none"
+        return format_html_join(", ", '<a href="{}" class="msgadmin-link">case #{}</a> ({})', links)
 
     @display(description="replies")
     def display_reply_count(self, obj: Message) -> int:
