@@ -1,0 +1,68 @@
+"""Reports and case actions racing each other and account deletions (PostgreSQL:
+SQLite runs one writer at a time, so these races cannot happen there)."""
+
+import threading
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import close_old_connections
+
+from messaging.models import Message
+from messaging.services import delete_account
+from moderation import services
+from moderation.models import Case, Report
+from tests.factories import MessageFactory, UserFactory
+from tests.messaging.test_concurrency import in_thread
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
+
+
+def test_eight_people_reporting_one_author_at_once_share_one_case(postgres_only, alice):
+    reporters = [UserFactory() for _ in range(8)]
+    messages = [MessageFactory(sender=alice, receiver=reporter) for reporter in reporters]
+    start = threading.Barrier(8)
+
+    def report(reporter, message):
+        start.wait(10)
+        services.report_message(reporter=reporter, message=message, reason="spam")
+
+    workers = [in_thread(report, *pair) for pair in zip(reporters, messages, strict=True)]
+    for worker, _errors in workers:
+        worker.join(30)
+    close_old_connections()
+
+    assert [error for _worker, errors in workers for error in errors] == []
+    case = Case.objects.get()
+    assert (case.report_count, case.reporter_count) == (8, 8)
+    assert Report.objects.filter(case=case).count() == 8
+
+
+def test_a_report_racing_the_authors_deletion_is_either_kept_or_refused(postgres_only, alice, bob):
+    messages = [MessageFactory(sender=alice, receiver=bob) for _ in range(20)]
+    start = threading.Barrier(2)
+
+    def report_all():
+        start.wait(10)
+        for message in messages:
+            try:
+                services.report_message(reporter=bob, message=message, reason="spam")
+            except ValidationError:
+                pass  # the message went with its author: refused, as it should be
+
+    def delete():
+        start.wait(10)
+        delete_account(alice, actor=bob, reason="race")
+
+    workers = [in_thread(report_all), in_thread(delete)]
+    for worker, _errors in workers:
+        worker.join(30)
+    close_old_connections()
+
+    assert [error for _worker, errors in workers for error in errors] == []
+    assert not Message.objects.filter(pk__in=[m.pk for m in messages]).exists()
+    # Whatever was reported before the deletion is in a closed case with its
+    # retention; nothing was reported after it, and no case is left open.
+    assert not Case.objects.open().exists()
+    for case in Case.objects.all():
+        assert (case.resolution, case.reported_user) == ("account_deleted", None)
+        assert case.retain_until is not None
