@@ -31,6 +31,7 @@ INBOX_FIELDS = (
     "thread_id",
     "parent_message_id",
     "receiver_id",
+    "is_hidden",  # shown as a placeholder instead of the content
     "sender__username",
 )
 
@@ -98,26 +99,37 @@ class MessageQuerySet(models.QuerySet):
             thread_id = self.filter(pk=message).values_list("thread_id", flat=True).get()
         else:
             thread_id = message.thread_id
+        root = self.thread_trees([thread_id]).get(thread_id)
+        if root is None:
+            raise self.model.DoesNotExist(f"Thread {thread_id} has no root message.")
+        return root
+
+    def thread_trees(self, thread_ids: Iterable[int] | models.QuerySet) -> dict[int, Message]:
+        """Several whole threads, as ``{thread id: root}``, built like ``thread_tree``.
+
+        One query for all of them, whatever their number, size or depth (``thread_ids``
+        may be a ``values("thread_id")`` queryset: it becomes a subquery); each
+        thread comes in the order of msg_thread_order_idx. A thread without a root
+        message is left out.
+        """
         nodes = list(
-            self.in_thread(thread_id)
+            self.filter(thread_id__in=thread_ids)
             .select_related("sender", "receiver")
-            .order_by("timestamp", "id")
+            .order_by("thread_id", "timestamp", "id")
         )
         by_id = {node.pk: node for node in nodes}
         parent_field = self.model._meta.get_field("parent_message")
-        root = None
+        roots: dict[int, Message] = {}
         for node in nodes:
             node.children = []
         for node in nodes:
             parent = by_id.get(node.parent_message_id)
             if parent is None:
-                root = node
+                roots[node.thread_id] = node
             else:
                 parent_field.set_cached_value(node, parent)
                 parent.children.append(node)
-        if root is None:
-            raise self.model.DoesNotExist(f"Thread {thread_id} has no root message.")
-        return root
+        return roots
 
     def participant_ids_by_thread(self, thread_ids: Iterable[int]) -> dict[int, set[int]]:
         """Who takes part in each thread: the users whose thread views are cached."""

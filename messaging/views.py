@@ -18,16 +18,19 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from messaging import services
 from messaging.forms import DeleteAccountForm, MessageContentForm, NewMessageForm
 from messaging.managers import walk_thread
-from messaging.models import Message
+from messaging.models import Message, Notification
 from messaging.thread_cache import cache_thread_view, get_cached_thread_view
 
 INBOX_PAGE_SIZE = 25
 CONVERSATIONS_PAGE_SIZE = 25
+# Unseen warnings shown above the inbox, newest first; older ones show as these
+# are acknowledged.
+INBOX_WARNINGS_SHOWN = 5
 # Deeper replies stay at this indentation (their depth is printed instead), so a
 # thread thousands of messages deep still fits the page.
 MAX_INDENT = 12
@@ -55,7 +58,25 @@ def _apply_service_error(form: MessageContentForm, error: ValidationError) -> No
 def inbox(request: HttpRequest) -> HttpResponse:
     unread = Paginator(Message.unread.unread_for_user(request.user), INBOX_PAGE_SIZE)
     page = unread.get_page(request.GET.get("page"))
-    return render(request, "messaging/inbox.html", {"page": page})
+    # One query (notif_user_idx), whatever the page shows.
+    warnings = (
+        Notification.objects.filter(
+            user=request.user, kind=Notification.Kind.WARNING, is_seen=False
+        )
+        .only("id", "text", "created_at")
+        .order_by("-created_at", "-id")[:INBOX_WARNINGS_SHOWN]
+    )
+    return render(request, "messaging/inbox.html", {"page": page, "warnings": warnings})
+
+
+@login_required
+@require_POST
+def acknowledge_warning(request: HttpRequest, notification_id: int) -> HttpResponse:
+    try:
+        services.acknowledge_warning(notification_id, user=request.user)
+    except Notification.DoesNotExist:
+        raise Http404("No such warning.") from None
+    return redirect("messaging:inbox")
 
 
 @login_required
@@ -138,6 +159,20 @@ def edit(request: HttpRequest, message_id: int) -> HttpResponse:
     message = _message_in_users_thread(request, message_id)
     if message.sender_id != request.user.pk:
         raise PermissionDenied("You can only edit your own messages.")
+    if message.is_hidden:
+        # A refusal page, not the form: the form would hand the sender back the
+        # words a moderator hid. (services.edit_message refuses too, for a hide
+        # landing between this page and its POST.)
+        return render(
+            request,
+            "messaging/compose.html",
+            {
+                "title": "Edit message",
+                "quoted": message,
+                "refusal": "A moderator hid this message; it cannot be edited.",
+            },
+            status=403,
+        )
     form = MessageContentForm(_posted(request), initial={"content": message.content})
     if request.method == "POST" and form.is_valid():
         try:

@@ -11,4 +11,5 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("accounts/welcome/", after_login, name="after_login"),
     path("", include("messaging.urls")),
+    path("", include("moderation.urls")),
 ]

@@ -15,6 +15,7 @@ from messaging.services.accounts import (
     record_account_deletion,
 )
 from messaging.services.messages import (
+    acknowledge_warning,
     edit_message,
     mark_read,
     mark_thread_read,
@@ -31,6 +32,7 @@ __all__ = [
     "AccountDeletionOutcome",
     "AccountDeletionPreview",
     "AccountDeletionSummary",
+    "acknowledge_warning",
     "delete_account",
     "delete_accounts",
     "deletion_refusal",

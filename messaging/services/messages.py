@@ -141,9 +141,7 @@ def edit_message(message: Message, *, editor: AbstractBaseUser, content: str) ->
         raise ValidationError("A deleted message cannot be edited.", code="tombstone")
     if stored["is_hidden"] and editor.pk == message.sender_id:
         # Editing would put new words where a moderator hid the old ones.
-        raise ValidationError(
-            "A moderator hid this message; it cannot be edited.", code="hidden"
-        )
+        raise ValidationError("A moderator hid this message; it cannot be edited.", code="hidden")
     message.content = content
     message.edited_by = editor
     validate_message(message)
@@ -209,6 +207,22 @@ def mark_thread_read(*, reader: AbstractBaseUser, thread_id: int) -> int:
     if changed:
         forget_dashboard_figures_on_commit()  # update() sends no post_save
     return changed
+
+
+@transaction.atomic
+def acknowledge_warning(notification_id: int, *, user: AbstractBaseUser) -> None:
+    """``user`` has read a moderator's warning: it leaves their inbox.
+
+    Only the user's own warnings: any other id (someone else's warning, a
+    message notification, nothing) raises Notification.DoesNotExist, so a caller
+    cannot tell another person's warning from a missing one. Acknowledging twice
+    is harmless.
+    """
+    changed = Notification.objects.filter(
+        pk=notification_id, user=user, kind=Notification.Kind.WARNING
+    ).update(is_seen=True)
+    if not changed:
+        raise Notification.DoesNotExist("No such warning.")
 
 
 def set_read_state(messages: MessageQuerySet, *, read: bool) -> int:

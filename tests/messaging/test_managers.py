@@ -51,6 +51,7 @@ def test_unread_for_user_loads_only_inbox_columns_and_the_sender(alice, bob):
             "parent_message_id",
             "receiver_id",
             "sender_id",
+            "is_hidden",
         }
     }
     assert "sender__username" in INBOX_FIELDS

@@ -12,10 +12,17 @@ from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
 from messaging import services
-from messaging.models import MAX_CONTENT_LENGTH, Message, MessageHistory
+from messaging.models import MAX_CONTENT_LENGTH, Message, MessageHistory, Notification
 from messaging.thread_cache import get_cached_thread_view
-from messaging.views import INBOX_PAGE_SIZE
-from tests.factories import PASSWORD, MessageFactory, ReplyFactory, UserFactory
+from messaging.views import INBOX_PAGE_SIZE, INBOX_WARNINGS_SHOWN
+from moderation.services import hide_message, restore_message, warn_user
+from tests.factories import (
+    PASSWORD,
+    MessageFactory,
+    NotificationFactory,
+    ReplyFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +45,14 @@ def thread_tree_html(response) -> str:
     """The cached part of a thread page (the rest holds a per-request CSRF token)."""
     html = response.content.decode()
     return html[html.index('<ol class="thread">') : html.index("</ol>")]
+
+
+def report_url(message: Message) -> str:
+    return reverse("moderation:report", args=[message.pk])
+
+
+def acknowledge_url(notification: Notification) -> str:
+    return reverse("messaging:acknowledge_warning", args=[notification.pk])
 
 
 def client_for(user) -> Client:
@@ -664,6 +679,332 @@ def test_edit_with_empty_content_shows_the_error_and_writes_nothing(client, conv
     assertContains(response, "A message cannot be empty.")
     assert (root.content, root.edited) == ("Hello Bob", False)
     assert not MessageHistory.objects.exists()
+
+
+# --- hidden messages ------------------------------------------------------------------
+
+HIDDEN = "Hidden by a moderator"
+
+
+@pytest.fixture
+def hidden_root(conversation, moderator, django_capture_on_commit_callbacks) -> Message:
+    """alice's "Hello Bob", the conversation's root, hidden by a moderator."""
+    root, *_ = conversation
+    with django_capture_on_commit_callbacks(execute=True):
+        hide_message(root, moderator=moderator, reason="Rude")
+    return root
+
+
+@pytest.mark.parametrize("viewer", ["alice", "bob"])
+def test_a_hidden_message_shows_a_placeholder_in_the_thread_for_everyone(
+    request, client, hidden_root, viewer
+):
+    client.force_login(request.getfixturevalue(viewer))
+
+    response = client.get(thread_url(hidden_root))
+
+    assertContains(response, HIDDEN, count=1)
+    assertNotContains(response, "Hello Bob")
+    assertContains(response, "Hi Alice")  # the rest of the thread is untouched
+    assertNotContains(response, f'href="{edit_url(hidden_root)}"')
+    assertNotContains(response, f'href="{report_url(hidden_root)}"')
+
+
+def test_hiding_a_message_replaces_it_in_the_cached_thread_views(
+    client, conversation, alice, bob, moderator, django_capture_on_commit_callbacks
+):
+    root, *_ = conversation
+    bobs_browser = client_for(bob)
+    client.force_login(alice)
+    for browser in (client, bobs_browser):
+        assertContains(browser.get(thread_url(root)), "Hello Bob")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        hide_message(root, moderator=moderator, reason="Rude")
+
+    for browser in (client, bobs_browser):
+        page = browser.get(thread_url(root))
+        assertContains(page, HIDDEN)
+        assertNotContains(page, "Hello Bob")
+
+
+def test_a_restored_message_shows_again_with_its_links(
+    client, hidden_root, alice, moderator, django_capture_on_commit_callbacks
+):
+    client.force_login(alice)
+    assertNotContains(client.get(thread_url(hidden_root)), "Hello Bob")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        restore_message(hidden_root, moderator=moderator, reason="Misread")
+
+    page = client.get(thread_url(hidden_root))
+    assertContains(page, "Hello Bob")
+    assertNotContains(page, HIDDEN)
+    assertContains(page, f'href="{edit_url(hidden_root)}"')
+
+
+def test_a_hidden_message_shows_a_placeholder_in_the_inbox(client, alice, bob, moderator):
+    message = MessageFactory(sender=alice, receiver=bob, content="Something rude")
+    hide_message(message, moderator=moderator, reason="Rude")
+    client.force_login(bob)
+
+    response = client.get(reverse("messaging:inbox"))
+
+    assertContains(response, HIDDEN)
+    assertNotContains(response, "Something rude")
+    assertContains(response, f'href="{thread_url(message)}#m{message.pk}"')
+
+
+@pytest.mark.parametrize("viewer", ["alice", "bob"])
+def test_a_hidden_root_shows_a_placeholder_in_the_conversations(
+    request, client, hidden_root, viewer
+):
+    client.force_login(request.getfixturevalue(viewer))
+
+    response = client.get(reverse("messaging:conversations"))
+
+    assertContains(response, f"<em>{HIDDEN}</em>", html=True)
+    assertNotContains(response, "Hello Bob")
+    assertContains(response, f'href="{thread_url(hidden_root)}"')
+
+
+def test_replying_to_a_hidden_message_quotes_the_placeholder(client, hidden_root, bob):
+    client.force_login(bob)
+
+    response = client.get(reply_url(hidden_root))
+
+    assertContains(response, "<h1>Reply</h1>")
+    assertContains(response, HIDDEN)
+    assertNotContains(response, "Hello Bob")
+    assertContains(response, 'name="content"')
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_the_sender_cannot_open_the_edit_page_of_a_hidden_message(
+    client, hidden_root, alice, method
+):
+    client.force_login(alice)
+
+    response = getattr(client, method)(edit_url(hidden_root), {"content": "Sorry, rephrased"})
+
+    assertContains(response, "A moderator hid this message; it cannot be edited.", status_code=403)
+    assertContains(response, HIDDEN, status_code=403)
+    assertNotContains(response, "Hello Bob", status_code=403)
+    assertNotContains(response, "<textarea", status_code=403)
+    hidden_root.refresh_from_db()
+    assert (hidden_root.content, hidden_root.edited) == ("Hello Bob", False)
+    assert not MessageHistory.objects.exists()
+
+
+# --- report links --------------------------------------------------------------------
+
+
+def test_the_thread_offers_report_only_on_other_peoples_messages(client, conversation, alice):
+    root, answer, follow_up = conversation
+    client.force_login(alice)
+
+    response = client.get(thread_url(root))
+
+    assertContains(response, f'<a href="{report_url(answer)}">Report</a>', html=True)
+    for own in (root, follow_up):
+        assertNotContains(response, f'href="{report_url(own)}"')
+
+
+def test_each_participant_gets_their_own_report_links_from_the_thread_cache(
+    client, conversation, alice, bob
+):
+    root, answer, follow_up = conversation
+    client.force_login(alice)
+    alices_page = client.get(thread_url(root))
+    assert get_cached_thread_view(thread_id=root.pk, user_id=alice.pk) is not None
+
+    bobs_page = client_for(bob).get(thread_url(root))
+
+    for alices_message in (root, follow_up):
+        assertContains(bobs_page, f'href="{report_url(alices_message)}"')
+        assertNotContains(alices_page, f'href="{report_url(alices_message)}"')
+    assertContains(alices_page, f'href="{report_url(answer)}"')
+    assertNotContains(bobs_page, f'href="{report_url(answer)}"')
+
+
+def test_a_tombstone_has_no_report_link(client, alice, bob):
+    root = MessageFactory(sender=alice, receiver=bob, content="Soon deleted")
+    ReplyFactory(parent_message=root, content="Bob answers")
+    services.delete_account(alice)
+    client.force_login(bob)
+
+    response = client.get(thread_url(root))
+
+    assertNotContains(response, f'href="{report_url(root)}"')
+
+
+# --- warnings --------------------------------------------------------------------------
+
+
+def warning_for(user, text: str, *, minutes_ago: int = 0) -> Notification:
+    notification = NotificationFactory(
+        user=user, message=None, kind=Notification.Kind.WARNING, text=text
+    )
+    Notification.objects.filter(pk=notification.pk).update(
+        created_at=timezone.now() - timedelta(minutes=minutes_ago)
+    )
+    return notification
+
+
+def test_the_inbox_shows_a_moderators_warning_with_a_got_it_button(client, alice, moderator):
+    warning = warn_user(alice, moderator=moderator, reason="Reports", warning="Please be civil.")
+    client.force_login(alice)
+
+    response = client.get(reverse("messaging:inbox"))
+
+    assertContains(response, "Warning from the moderators")
+    assertContains(response, "Please be civil.")
+    assertContains(response, f'action="{acknowledge_url(warning)}"')
+    assertContains(response, "Got it")
+
+
+def test_the_inbox_shows_at_most_5_unseen_warnings_newest_first(client, alice):
+    for minutes_ago in range(7):
+        warning_for(alice, f"Warning {minutes_ago} minutes old", minutes_ago=minutes_ago)
+    seen = warning_for(alice, "Seen already")
+    Notification.objects.filter(pk=seen.pk).update(is_seen=True)
+    client.force_login(alice)
+
+    response = client.get(reverse("messaging:inbox"))
+
+    html = response.content.decode()
+    assert INBOX_WARNINGS_SHOWN == 5
+    shown = [f"Warning {n} minutes old" for n in range(5)]
+    assert [html.index(text) for text in shown] == sorted(html.index(text) for text in shown)
+    for text in ("Warning 5 minutes old", "Warning 6 minutes old", "Seen already"):
+        assert text not in html
+
+
+def test_the_inbox_shows_only_the_users_own_warnings(client, alice, bob):
+    warning_for(bob, "For bob only")
+    client.force_login(alice)
+
+    response = client.get(reverse("messaging:inbox"))
+
+    assertNotContains(response, "For bob only")
+    assertNotContains(response, "Warning from the moderators")
+
+
+def test_a_warning_is_shown_escaped(client, alice):
+    warning_for(alice, "<script>alert(1)</script>")
+    client.force_login(alice)
+
+    response = client.get(reverse("messaging:inbox"))
+
+    assertNotContains(response, "<script>")
+    assertContains(response, "&lt;script&gt;alert(1)&lt;/script&gt;")
+
+
+def test_got_it_marks_the_warning_seen_and_it_leaves_the_inbox(client, alice):
+    warning = warning_for(alice, "Please be civil.")
+    client.force_login(alice)
+
+    response = client.post(acknowledge_url(warning))
+
+    warning.refresh_from_db()
+    assert warning.is_seen
+    assert response.status_code == 302
+    assert response.url == reverse("messaging:inbox")
+    assertNotContains(client.get(reverse("messaging:inbox")), "Please be civil.")
+
+
+def test_acknowledging_a_warning_twice_is_harmless(client, alice):
+    warning = warning_for(alice, "Please be civil.")
+    client.force_login(alice)
+    client.post(acknowledge_url(warning))
+
+    response = client.post(acknowledge_url(warning))
+
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize("method", ["get", "put", "delete"])
+def test_acknowledging_a_warning_takes_a_post(client, alice, method):
+    warning = warning_for(alice, "Please be civil.")
+    client.force_login(alice)
+
+    response = getattr(client, method)(acknowledge_url(warning))
+
+    assert response.status_code == 405
+    warning.refresh_from_db()
+    assert not warning.is_seen
+
+
+def test_acknowledging_someone_elses_warning_is_a_404(client, alice, bob):
+    warning = warning_for(bob, "For bob only")
+    client.force_login(alice)
+
+    response = client.post(acknowledge_url(warning))
+
+    assert response.status_code == 404
+    warning.refresh_from_db()
+    assert not warning.is_seen
+
+
+def test_acknowledging_a_message_notification_is_a_404(client, alice, bob):
+    MessageFactory(sender=bob, receiver=alice)
+    notification = Notification.objects.get(user=alice)
+    client.force_login(alice)
+
+    response = client.post(acknowledge_url(notification))
+
+    assert response.status_code == 404
+    notification.refresh_from_db()
+    assert not notification.is_seen
+
+
+@pytest.mark.parametrize("notification_id", [987654, 2**64])
+def test_acknowledging_a_warning_that_does_not_exist_is_a_404(client, alice, notification_id):
+    client.force_login(alice)
+
+    response = client.post(f"/warnings/{notification_id}/acknowledge/")
+
+    assert response.status_code == 404
+
+
+def test_an_anonymous_acknowledgement_is_sent_to_the_login_page(client, alice):
+    warning = warning_for(alice, "Please be civil.")
+
+    response = client.post(acknowledge_url(warning))
+
+    assert response.status_code == 302
+    assert response.url.startswith(LOGIN_URL)
+    warning.refresh_from_db()
+    assert not warning.is_seen
+
+
+def test_an_acknowledgement_without_a_csrf_token_is_403(alice):
+    warning = warning_for(alice, "Please be civil.")
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(alice)
+
+    response = browser.post(acknowledge_url(warning))
+
+    assert response.status_code == 403
+    warning.refresh_from_db()
+    assert not warning.is_seen
+
+
+def test_warnings_add_one_query_to_the_inbox_whatever_their_number(
+    client, alice, django_assert_max_num_queries, django_assert_num_queries
+):
+    client.force_login(alice)
+    _unread_messages(alice, 30)
+    warning_for(alice, "First warning")
+    with django_assert_max_num_queries(6) as one_warning:
+        client.get(reverse("messaging:inbox"))
+    for number in range(7):
+        warning_for(alice, f"Warning {number}")
+
+    with django_assert_num_queries(len(one_warning.captured_queries)):
+        response = client.get(reverse("messaging:inbox"))
+
+    assert len(response.context["warnings"]) == INBOX_WARNINGS_SHOWN
 
 
 # --- delete_user --------------------------------------------------------------------

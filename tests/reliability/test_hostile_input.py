@@ -2,7 +2,7 @@
 
 For each entry: the moderators' pages (message list and search, a message's page
 with its thread, form and edit history, the edit log and one of its entries) and
-the user pages (inbox, conversations, thread, reply and edit) show it escaped,
+the user pages (inbox, conversations, thread, reply, report and edit) show it escaped,
 never as markup; the CSV exports write it with any formula start neutralised and
 otherwise unchanged; and what the forms and services store is exactly what was
 sent. Text with a NUL, which PostgreSQL cannot store, is refused with a message
@@ -28,6 +28,7 @@ from admin_ext.exports.csv_writer import FORMULA_STARTS
 from audit.models import AuditEntry
 from messaging import services
 from messaging.models import MAX_CONTENT_LENGTH, Message, MessageHistory
+from moderation.models import Report
 from tests.admin_ext.admin_forms import INLINE_MANAGEMENT_FORMS
 from tests.admin_ext.test_exports import as_dicts, csv_rows, export
 from tests.data.hostile import HOSTILE, HOSTILE_USERNAMES, WITH_NUL, HostileText, params
@@ -230,6 +231,12 @@ def test_the_user_pages_show_hostile_content_escaped(client, hostile_message, en
         content,
         page="reply (quoted)",
     )
+    assert_escaped(
+        client.get(reverse("moderation:report", args=[hostile_message.pk])),
+        entry,
+        content,
+        page="report (quoted)",
+    )
     client.force_login(alice)
     edit_page = assert_escaped(
         client.get(reverse("messaging:edit", args=[hostile_message.pk])),
@@ -370,13 +377,18 @@ def test_every_service_refuses_a_nul_with_a_message(alice, bob, entry):
 
 
 @pytest.mark.parametrize("entry", params(WITH_NUL))
-@pytest.mark.parametrize("form", ["send", "reply", "edit", "admin edit"])
+@pytest.mark.parametrize("form", ["send", "reply", "edit", "report", "admin edit"])
 def test_every_form_refuses_a_nul_with_a_message(client, moderator, alice, bob, entry, form):
     message = services.send_message(sender=alice, receiver=bob, content="Hello")
     who, url, data = {
         "send": (alice, reverse("messaging:send"), {"receiver": "bob", "content": entry.text}),
         "reply": (bob, reverse("messaging:reply", args=[message.pk]), {"content": entry.text}),
         "edit": (alice, reverse("messaging:edit", args=[message.pk]), {"content": entry.text}),
+        "report": (
+            bob,
+            reverse("moderation:report", args=[message.pk]),
+            {"reason": "spam", "comment": entry.text},
+        ),
         "admin edit": (
             moderator,
             reverse("admin:messaging_message_change", args=[message.pk]),
@@ -395,6 +407,7 @@ def test_every_form_refuses_a_nul_with_a_message(client, moderator, alice, bob, 
     assert Message.objects.count() == 1
     assert not MessageHistory.objects.exists()
     assert not AuditEntry.objects.exists()
+    assert not Report.objects.exists()
 
 
 # --- hostile names ------------------------------------------------------------------

@@ -15,7 +15,8 @@ from django.urls import reverse
 from admin_ext.admin.actions import ACCOUNT_IDS_FIELD
 from audit.models import AuditEntry
 from jobs.models import Job
-from messaging.models import Message, MessageHistory
+from messaging.models import Message, MessageHistory, Notification
+from moderation.models import Report
 from tests.admin_ext.admin_forms import INLINE_MANAGEMENT_FORMS
 from tests.factories import PASSWORD, MessageFactory, UserFactory
 from tests.jobs.factories import JobFactory
@@ -128,7 +129,7 @@ def something_in_every_table(moderator, alice, bob) -> Message:
 def test_a_bad_message_id_on_a_user_page_is_a_404(request, conversation, who, bad_id):
     browser = client_for(request.getfixturevalue(who))
 
-    for suffix in ("", "reply/", "edit/"):
+    for suffix in ("", "reply/", "edit/", "report/"):
         url = f"/messages/{bad_id}/{suffix}"
         for method in (browser.get, browser.post):
             response = method(url, {"content": "Hi"} if method == browser.post else None)
@@ -136,7 +137,21 @@ def test_a_bad_message_id_on_a_user_page_is_a_404(request, conversation, who, ba
     assert Message.objects.count() == 3
 
 
-@pytest.mark.parametrize("url_name", ["thread", "reply", "edit"])
+@pytest.mark.parametrize("bad_id", BAD_IDS.values(), ids=BAD_IDS.keys())
+def test_a_bad_warning_id_is_refused_and_acknowledges_nothing(client, alice, bad_id):
+    warning = Notification.objects.create(user=alice, kind=Notification.Kind.WARNING, text="Hi")
+    client.force_login(alice)
+    url = f"/warnings/{bad_id}/acknowledge/"
+
+    assert client.post(url).status_code == 404, url
+    assert client.get(url).status_code in {404, 405}, url
+    warning.refresh_from_db()
+    assert not warning.is_seen
+
+
+@pytest.mark.parametrize(
+    "url_name", ["messaging:thread", "messaging:reply", "messaging:edit", "moderation:report"]
+)
 def test_another_persons_message_is_a_404_whatever_the_method(
     client, conversation, carol, url_name
 ):
@@ -144,18 +159,19 @@ def test_another_persons_message_is_a_404_whatever_the_method(
     client.force_login(carol)
 
     for message in (root, answer):
-        url = reverse(f"messaging:{url_name}", args=[message.pk])
+        url = reverse(url_name, args=[message.pk])
         assert client.get(url).status_code == 404
-        assert client.post(url, {"content": "Hijack"}).status_code == 404
+        assert client.post(url, {"content": "Hijack", "reason": "spam"}).status_code == 404
     assert not Message.objects.filter(content="Hijack").exists()
+    assert not Report.objects.exists()
 
 
 def test_a_moderator_is_a_stranger_on_the_user_pages(client, conversation, moderator):
     root, *_ = conversation
     client.force_login(moderator)
 
-    for url_name in ("thread", "reply", "edit"):
-        assert client.get(reverse(f"messaging:{url_name}", args=[root.pk])).status_code == 404
+    for url_name in ("messaging:thread", "messaging:reply", "messaging:edit", "moderation:report"):
+        assert client.get(reverse(url_name, args=[root.pk])).status_code == 404
 
 
 def test_editing_the_other_persons_message_in_ones_own_thread_is_a_403(client, conversation, bob):
@@ -179,6 +195,7 @@ def test_other_methods_on_the_forms_are_a_405(client, conversation, alice, metho
         reverse("messaging:send"),
         reverse("messaging:reply", args=[root.pk]),
         reverse("messaging:edit", args=[root.pk]),
+        reverse("moderation:report", args=[root.pk]),
         reverse("messaging:delete_user"),
     ):
         assert getattr(client, method)(url).status_code == 405, url

@@ -30,9 +30,9 @@ USER_COLUMNS = (
 )  # fmt: skip
 MESSAGE_COLUMNS = (
     "id", "sender_id", "receiver_id", "content", "timestamp", "parent_message_id", "thread_id",
-    "depth", "edited", "edited_at", "edited_by_id", "read", "is_tombstone",
+    "depth", "edited", "edited_at", "edited_by_id", "read", "is_tombstone", "is_hidden",
 )  # fmt: skip
-NOTIFICATION_COLUMNS = ("id", "user_id", "message_id", "kind", "created_at", "is_seen")
+NOTIFICATION_COLUMNS = ("id", "user_id", "message_id", "kind", "text", "created_at", "is_seen")
 HISTORY_COLUMNS = ("id", "message_id", "old_content", "edited_at", "edited_by_id")
 GENERATED_PASSWORD = "generated-2026"  # noqa: S105 - demo data only
 
