@@ -11,7 +11,10 @@ the decoded sessions included) and every cache entry is searched for the marker.
 
 It may stay only in the audit log's names (``AuditEntry.target_username``, and
 ``actor_username`` when the person deleted themselves): the append-only record
-of who did what to whom.
+of who did what to whom; and, because they were reported, in the evidence of
+their case while its retention lasts (the snapshot of the reported messages,
+the case's username, the notes on the case). Once the retention ends and
+``purge_expired_evidence`` runs, only the audit log's names are left.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import json
 import pickle
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -31,6 +35,7 @@ from django.core.cache.backends.redis import RedisCache
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from admin_ext.exports.resources import MessageResource
@@ -39,6 +44,8 @@ from jobs import services as job_services
 from jobs.models import Job
 from messaging import services
 from messaging.models import Message
+from moderation import services as moderation_services
+from moderation.models import Case
 from tests.admin_ext.admin_forms import INLINE_MANAGEMENT_FORMS
 from tests.factories import PASSWORD, UserFactory
 from tests.jobs.worker import run_db_worker
@@ -203,6 +210,23 @@ def full_life(
             },
         )
         assert response.status_code == 302
+        # Bob reports their message; moderators write notes on the person and on
+        # the case, and warn them (the case stays open).
+        bob_client.post(
+            reverse("moderation:report", args=[root.pk]),
+            {"reason": "harassment", "comment": "they keep writing"},
+        )
+        case = Case.objects.get(reported_user=person)
+        moderation_services.add_note(author=moderator, text=f"{MARKER} again", user=person)
+        moderation_services.add_note(author=moderator, text=f"{MARKER} on case", case=case)
+        moderation_services.act_on_case(
+            case,
+            moderator=moderator,
+            actions=["warn"],
+            reason="first warning",
+            warning=f"{MARKER}: please stop",
+            close=False,
+        )
     # Pages that are cached (after the writes' invalidations ran): their threads,
     # seen by both, and the dashboard.
     for client in (them, bob_client):
@@ -243,6 +267,10 @@ def test_before_the_deletion_the_scan_finds_the_person_everywhere(full_life):
         ("messaging_historicalmessage", "content"),
         ("django_admin_log", "object_repr"),
         ("audit_auditentry", "target_username"),
+        ("messaging_notification", "text"),  # the warning
+        ("moderation_note", "text"),
+        ("moderation_report", "evidence"),
+        ("moderation_case", "reported_username"),
     } <= hits
     if apps.is_installed("axes"):
         assert ("axes_accessattempt", "username") in hits
@@ -305,17 +333,31 @@ def test_after_the_deletion_only_the_audit_log_names_the_person(
     assert MARKER not in full_life["moderator"].get(reverse("admin:index")).text.lower()
 
     deleted_themselves = delete is delete_themselves
-    allowed = {("audit_auditentry", "target_username")}
+    audit_names = {("audit_auditentry", "target_username")}
     if deleted_themselves:
-        allowed.add(("audit_auditentry", "actor_username"))
-    assert database_hits() <= allowed
+        audit_names.add(("audit_auditentry", "actor_username"))
+    # Their case's evidence stays, exactly, while its retention lasts: the
+    # snapshot of their reported message, the case's username and the note on
+    # the case (the note on the person went with the account).
+    evidence = {
+        ("moderation_report", "evidence"),
+        ("moderation_case", "reported_username"),
+        ("moderation_note", "text"),
+    }
+    assert database_hits() == audit_names | evidence
     assert cache_hits() == []
+    case = Case.objects.get()
+    assert (case.status, case.resolution, case.reported_user) == ("closed", "account_deleted", None)
+    assert case.retain_until > timezone.now() + timedelta(days=89)
     # The audit log keeps their name where it records what was done to them: the
     # deletion, and the moderator's edit of their message.
     naming = AuditEntry.objects.filter(target_username=USERNAME)
     assert sorted(naming.values_list("action", flat=True)) == [
         AuditEntry.Action.ACCOUNT_DELETED,
         AuditEntry.Action.MESSAGE_EDITED,
+        AuditEntry.Action.NOTE_ADDED,
+        AuditEntry.Action.NOTE_ADDED,
+        AuditEntry.Action.USER_WARNED,
     ]
     assert naming.get(action=AuditEntry.Action.ACCOUNT_DELETED).target_user_id == person.pk
     assert AuditEntry.objects.filter(actor_username=USERNAME).exists() == deleted_themselves
@@ -323,3 +365,20 @@ def test_after_the_deletion_only_the_audit_log_names_the_person(
     # went with it (their jobs stay, with counts and no file).
     assert not full_life["export_file"].exists()
     assert not list((Path(settings.MEDIA_ROOT) / "exports").glob("*.csv"))
+
+
+def test_once_the_evidence_is_purged_only_the_audit_log_names_the_person(
+    full_life, moderator, django_capture_on_commit_callbacks
+):
+    delete_in_the_admin(full_life, moderator, django_capture_on_commit_callbacks)
+    retention_end = Case.objects.get().retain_until
+
+    # A day before the end nothing goes; after it, the evidence does.
+    assert moderation_services.purge_expired_evidence(now=retention_end - timedelta(days=1)) == 0
+    assert ("moderation_report", "evidence") in database_hits()
+    assert moderation_services.purge_expired_evidence(now=retention_end) == 1
+
+    assert database_hits() == {("audit_auditentry", "target_username")}
+    assert AuditEntry.objects.filter(
+        action=AuditEntry.Action.EVIDENCE_PURGED, target_username=USERNAME
+    ).exists()
