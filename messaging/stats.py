@@ -1,7 +1,9 @@
 """Figures for the moderators' dashboard, cached until a write changes them.
 
-Every write that changes a figure (a new or edited message, a change of read
-state, an account deletion) drops the cache after commit, so a moderator never
+One dict under one key holds every figure, the message figures computed here and
+the moderation figures of ``moderation.stats``. Every write that changes a figure
+(a new or edited message, a change of read state, an account deletion, a report,
+a case action, a case closing) drops the cache after commit, so a moderator never
 sees a count that still includes a deleted account's messages. When Redis is
 unreachable the backend (``moderation_site.cache``) logs it and misses, so the
 figures are computed on every request; it flushes the cache once Redis is back.
@@ -20,6 +22,11 @@ from django.utils import timezone
 
 from audit.models import AuditEntry
 from messaging.models import Message, MessageHistory
+
+# The dashboard's moderation figures join the same cached dict, so one key and
+# one invalidation path serve both (moderation.stats imports only models: no
+# import cycle with moderation.services, which imports this module).
+from moderation.stats import compute_case_figures
 
 DASHBOARD_FIGURES_KEY = "messaging:dashboard-figures:v1"
 # Bounds staleness of the time windows ("today"), and of figures whose invalidation
@@ -60,10 +67,13 @@ def compute_dashboard_figures(*, now: datetime | None = None) -> dict[str, Any]:
       without messages counted as 0.
 
     Tombstones are not messages any more (their author deleted their account):
-    they count nowhere. The unread backlog is ``Message.unread``.
+    they count nowhere. The unread backlog is ``Message.unread``. The moderation
+    figures (``moderation.stats.compute_case_figures``) cover the chart's 30 days.
 
-    Five queries whatever the volume, each read through the index named at it and
-    aggregated in the database: never a loop over messages.
+    Eight queries whatever the volume, five here and three for the moderation
+    figures, each read through the index named at it and aggregated in the
+    database: never a loop over messages (the one loop is over a month of cases'
+    two timestamps, for their median).
     ``now`` pins the clock (tests); it defaults to ``timezone.now()``.
     """
     now = now or timezone.now()
@@ -132,6 +142,7 @@ def compute_dashboard_figures(*, now: datetime | None = None) -> dict[str, Any]:
         "accounts_deleted_this_week": accounts_deleted_this_week,
         "top_senders": top_senders,
         "messages_per_day": messages_per_day,
+        **compute_case_figures(first_day=chart_first_day, last_day=today, zone=zone),
     }
 
 

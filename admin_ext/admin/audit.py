@@ -7,13 +7,21 @@ whose actions they record (``audit.services.record_audit_entry``).
 from __future__ import annotations
 
 from django.contrib import admin
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 from unfold.contrib.filters.admin import MultipleChoicesDropdownFilter
 from unfold.decorators import display
 from unfold.paginator import InfinitePaginator
 
 from admin_ext.admin.base import DeskModelAdmin, ReadOnlyAdminMixin
-from admin_ext.admin.filters import AutocompleteFilter, RangeDateTimeFilter
+from admin_ext.admin.filters import (
+    AuditCaseFilter,
+    AuditTargetFilter,
+    AutocompleteFilter,
+    RangeDateTimeFilter,
+)
 from admin_ext.exports.mixins import CsvExportAdminMixin
 from admin_ext.exports.resources import AuditEntryResource
 from audit.models import AuditEntry
@@ -29,6 +37,7 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, CsvExportAdminMixin, DeskModelAdmin):
         "display_actor",
         "display_action",
         "display_target",
+        "display_case",
         "display_reason",
         "display_counts",
     )
@@ -36,6 +45,9 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, CsvExportAdminMixin, DeskModelAdmin):
         ("action", MultipleChoicesDropdownFilter),
         # Needs the user admin's search_fields (admin_ext.admin.users).
         ("actor", AutocompleteFilter),
+        # Text, not a choice of users: the target's account may be gone.
+        AuditTargetFilter,
+        AuditCaseFilter,
         ("created_at", RangeDateTimeFilter),  # aware bounds
     )
     list_filter_submit = True
@@ -56,6 +68,7 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, CsvExportAdminMixin, DeskModelAdmin):
         "actor",
         "target_username",
         "target_user_id",
+        "case_id",
         "reason",
         "details",
     )
@@ -73,11 +86,22 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, CsvExportAdminMixin, DeskModelAdmin):
     @display(
         description="Action",
         ordering="action",
+        # Red takes something away from a person, orange holds them back, green
+        # gives back or lets go, blue is bookkeeping. Unlisted actions are grey.
         label={
             AuditEntry.Action.ACCOUNT_DELETED: "danger",
+            AuditEntry.Action.USER_SUSPENDED: "danger",
+            AuditEntry.Action.EVIDENCE_PURGED: "danger",
             AuditEntry.Action.MESSAGE_EDITED: "warning",
+            AuditEntry.Action.MESSAGE_HIDDEN: "warning",
+            AuditEntry.Action.USER_WARNED: "warning",
+            AuditEntry.Action.CASE_DISMISSED: "success",
+            AuditEntry.Action.MESSAGE_RESTORED: "success",
+            AuditEntry.Action.SUSPENSION_LIFTED: "success",
             AuditEntry.Action.MESSAGES_MARKED_READ: "info",
             AuditEntry.Action.MESSAGES_MARKED_UNREAD: "info",
+            AuditEntry.Action.NOTE_ADDED: "info",
+            AuditEntry.Action.RETENTION_CHANGED: "info",
         },
     )
     def display_action(self, entry: AuditEntry) -> tuple[str, str]:
@@ -88,17 +112,34 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, CsvExportAdminMixin, DeskModelAdmin):
         user_id = f"#{entry.target_user_id}" if entry.target_user_id is not None else ""
         return [entry.target_username or "—", user_id]
 
+    @display(description="Case", ordering="case_id")
+    def display_case(self, entry: AuditEntry) -> SafeString | str | None:
+        """The case's page when the review queue's admin is there; the case may
+        have been purged since (its page then says so)."""
+        if entry.case_id is None:
+            return None
+        try:
+            url = reverse("admin:moderation_case_change", args=[entry.case_id])
+        except NoReverseMatch:
+            return f"#{entry.case_id}"
+        return format_html('<a href="{}" class="text-primary-600">#{}</a>', url, entry.case_id)
+
     @display(description="Reason")
     def display_reason(self, entry: AuditEntry) -> str:
         return Truncator(entry.reason).chars(REASON_EXCERPT_CHARS)
 
     @display(description="Counts")
     def display_counts(self, entry: AuditEntry) -> str | None:
-        """The non-zero counts of ``details``, e.g. "messages deleted: 12"."""
+        """The non-zero counts of ``details``, e.g. "messages deleted: 12". The ids
+        some entries keep (``message_id`` of a hidden message, ``note_id``) are
+        numbers but not counts."""
         details = entry.details if isinstance(entry.details, dict) else {}
         counts = [
             f"{name.replace('_', ' ')}: {value}"
             for name, value in details.items()
-            if isinstance(value, int) and not isinstance(value, bool) and value
+            if isinstance(value, int)
+            and not isinstance(value, bool)
+            and value
+            and not name.endswith("_id")
         ]
         return ", ".join(counts) or None

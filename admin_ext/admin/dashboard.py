@@ -2,7 +2,9 @@
 
 Every figure comes from ``messaging.stats.dashboard_figures()``: when the cache is
 warm the page costs no query for them. Links and labels are built per request
-from those primitives (no query either).
+from those primitives (no query either). The message figures are shown to those
+who may read messages, the moderation figures (open cases, time to first action,
+actions per day) to those who may see cases.
 """
 
 from __future__ import annotations
@@ -29,18 +31,82 @@ admin.site.index_template = "admin_ext/dashboard/index.html"
 admin.site.index_title = "Dashboard"
 
 
+# unfold's bar chart options (DEFAULT_CHART_OPTIONS in its app.js) with one change:
+# whole-number steps on the y axis (precision 0), where Chart.js drew 0.5 steps
+# for small counts. A canvas's data-options replaces unfold's options instead of
+# merging with them, so they are all here; its scriptable options (functions)
+# are written as the values they give these charts: both axes shown, at most 10
+# x labels, and a y grid line at 0 only (Chart.js indexes the list by tick, from
+# the bottom; it draws at most 11 y ticks by default).
+CHART_OPTIONS = json.dumps(
+    {
+        "animation": False,
+        "barPercentage": 1,
+        "base": 0,
+        "grouped": False,
+        "maxBarThickness": 4,
+        "responsive": True,
+        "maintainAspectRatio": False,
+        "datasets": {
+            "bar": {"borderRadius": 12, "border": {"width": 0}, "borderSkipped": "middle"}
+        },
+        "plugins": {
+            "legend": {
+                "align": "end",
+                "display": False,
+                "position": "top",
+                "labels": {
+                    "boxHeight": 5,
+                    "boxWidth": 5,
+                    "color": "#9ca3af",
+                    "pointStyle": "circle",
+                    "usePointStyle": True,
+                },
+            },
+            "tooltip": {"enabled": True},
+        },
+        "scales": {
+            "x": {
+                "display": True,
+                "border": {"dash": [5, 5], "dashOffset": 2, "width": 0},
+                "ticks": {"color": "#9ca3af", "display": True, "maxTicksLimit": 10},
+                "grid": {"display": True, "tickWidth": 0},
+            },
+            "y": {
+                "display": True,
+                "border": {"dash": [5, 5], "dashOffset": 5, "width": 0},
+                "ticks": {"color": "#9ca3af", "display": True, "precision": 0},
+                "grid": {"lineWidth": [1] + [0] * 10, "tickWidth": 0},
+            },
+        },
+    }
+)
+
+
 def dashboard_callback(request: HttpRequest, context: dict[str, Any]) -> dict[str, Any]:
-    # The figures name senders and count everyone's messages: only for those who
-    # may read messages. Other staff get the plain app list.
-    if not request.user.has_perm("messaging.view_message"):
+    # The message figures name senders and count everyone's messages: only for
+    # those who may read messages. The moderation figures count cases and
+    # moderators' work: only for those who may see cases. Other staff get the
+    # plain app list.
+    shows_messages = request.user.has_perm("messaging.view_message")
+    shows_cases = request.user.has_perm("moderation.view_case")
+    if not (shows_messages or shows_cases):
         return context
     figures = dashboard_figures()
-    context["dashboard"] = {
-        "cards": _cards(figures),
-        "top_senders": _top_senders_table(figures),
-        "chart": _chart_json(figures),
+    dashboard: dict[str, Any] = {
+        "chart_options": CHART_OPTIONS,
         "computed_at": parse_datetime(figures["computed_at"]),
     }
+    if shows_messages:
+        dashboard["cards"] = _cards(figures)
+        dashboard["top_senders"] = _top_senders_table(figures)
+        dashboard["chart"] = _chart_json(figures["messages_per_day"], label="Messages")
+    if shows_cases:
+        dashboard["case_cards"] = _case_cards(figures)
+        dashboard["actions_chart"] = _chart_json(
+            figures["moderator_actions_per_day"], label="Moderator actions"
+        )
+    context["dashboard"] = dashboard
     return context
 
 
@@ -100,6 +166,40 @@ def _cards(figures: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def _case_cards(figures: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "title": "Open cases",
+            "value": figures["open_cases"],
+            # The review queue: open cases, highest priority first.
+            "href": _changelist_url("moderation.case"),
+        },
+        {
+            "title": "Median time to first action",
+            "value": humanise_duration(figures["median_first_action"]),
+            "subtitle": "cases opened in the last 30 days",
+            "href": None,
+        },
+    ]
+
+
+def humanise_duration(seconds: int | None) -> str:
+    """A wait in words a moderator reads at a glance: "45 min", "3 h 20 min",
+    "2 d 4 h" (to the minute under a day, to the hour beyond); "—" for none."""
+    if seconds is None:
+        return "—"
+    minutes = round(seconds / 60)
+    if minutes < 1:
+        return "under 1 min"
+    if minutes < 24 * 60:
+        hours, minutes = divmod(minutes, 60)
+        if not hours:
+            return f"{minutes} min"
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(round(minutes / 60), 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
 def _top_senders_table(figures: dict[str, Any]) -> dict[str, Any]:
     rows = []
     for sender in figures["top_senders"]:
@@ -119,15 +219,15 @@ def _top_senders_table(figures: dict[str, Any]) -> dict[str, Any]:
     return {"headers": ["Sender", "Messages"], "rows": rows}
 
 
-def _chart_json(figures: dict[str, Any]) -> str:
-    """Chart.js data for unfold's chart components (escaped by the template)."""
-    days = figures["messages_per_day"]
+def _chart_json(days: list[dict[str, Any]], *, label: str) -> str:
+    """Chart.js data of one count per day for unfold's chart components (escaped
+    by the template)."""
     return json.dumps(
         {
             "labels": [date_format(date.fromisoformat(day["date"]), "M j") for day in days],
             "datasets": [
                 {
-                    "label": "Messages",
+                    "label": label,
                     "data": [day["count"] for day in days],
                     "backgroundColor": "var(--color-primary-600)",
                     "displayYAxis": True,

@@ -118,3 +118,50 @@ class AutocompleteFilter(unfold_filters.AutocompleteSelectFilter):
         for value in self.lookup_val or ():
             if not is_valid_id(field.target_field, value):
                 raise IncorrectLookupParameters(f"{value!r} is not an id of {field.name}.")
+
+
+class AuditTargetFilter(unfold_filters.TextFilter):
+    """The audit entries about one person: ``#123`` for the account id, anything
+    else for the username exactly as the entry kept it.
+
+    Entries keep their target as text (the account may be gone), so both work
+    for deleted accounts too. The id is the sure way (audit_target_idx; a
+    username can be taken again once its account is deleted); a username has no
+    index and is compared row by row, the log read newest first until a page is
+    full.
+    """
+
+    title = "target user"
+    parameter_name = "target"
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = (self.value() or "").strip()
+        if not value:
+            return queryset
+        if "\x00" in value:  # no username holds one; PostgreSQL refuses it
+            raise IncorrectLookupParameters("A username cannot contain a NUL character.")
+        if value.startswith("#"):
+            user_id = value[1:].strip()
+            field = queryset.model._meta.get_field("target_user_id")
+            if not is_valid_id(field, user_id):
+                raise IncorrectLookupParameters(f"{value!r} is not an account id.")
+            return queryset.filter(target_user_id=int(user_id))
+        return queryset.filter(target_username=value)
+
+
+class AuditCaseFilter(unfold_filters.TextFilter):
+    """The audit entries of one moderation case, its timeline (audit_case_idx): a
+    case id, with or without its "#". The parameter is Django's own spelling of
+    the lookup, so ``?case_id__exact=12`` (a case page's link) fills this field.
+    """
+
+    title = "case"
+    parameter_name = "case_id__exact"
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = (self.value() or "").strip().removeprefix("#").strip()
+        if not value:
+            return queryset
+        if not is_valid_id(queryset.model._meta.get_field("case_id"), value):
+            raise IncorrectLookupParameters(f"{self.value()!r} is not a case id.")
+        return queryset.filter(case_id=int(value))

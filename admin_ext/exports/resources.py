@@ -111,6 +111,7 @@ class AuditEntryResource(SanitisedModelResource):
             "action",
             "target_user_id",
             "target_username",
+            "case_id",
             "reason",
             "details",
         )

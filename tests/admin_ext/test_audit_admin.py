@@ -6,10 +6,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from admin_ext.admin.audit import AuditEntryAdmin
 from audit.models import AuditEntry
 from audit.services import record_audit_entry
 from messaging import services
-from tests.factories import MessageFactory, UserFactory
+from moderation.services import act_on_case
+from tests.factories import MessageFactory, UserFactory, reported_message
 
 pytestmark = pytest.mark.django_db
 
@@ -53,8 +55,25 @@ def deletions(moderator, superuser, alice, bob, carol):
     return {entry.target_username: entry for entry in AuditEntry.objects.all()}
 
 
+@pytest.fixture
+def case_actions(moderator):
+    """Two cases of two people: alice's message hidden and alice warned; dave's
+    case dismissed."""
+    hidden = reported_message(author=UserFactory(username="alice")).case
+    act_on_case(
+        hidden, moderator=moderator, actions=["hide", "warn"], reason="Abuse", warning="Stop"
+    )
+    dismissed = reported_message(author=UserFactory(username="dave")).case
+    act_on_case(dismissed, moderator=moderator, actions=["dismiss"], reason="Nothing to see")
+    return {"hidden": hidden, "dismissed": dismissed}
+
+
 def listed_targets(response) -> set[str]:
     return {entry.target_username for entry in response.context["cl"].result_list}
+
+
+def listed_actions(response) -> set[str]:
+    return {entry.action for entry in response.context["cl"].result_list}
 
 
 # --- the list ------------------------------------------------------------------------
@@ -100,6 +119,92 @@ def test_the_action_filter_takes_several_actions(staff_client, deletions):
     )
 
     assert listed_targets(response) == {"carol"}
+
+
+def test_the_action_filter_takes_several_case_actions_at_once(staff_client, case_actions):
+    response = staff_client.get(CHANGELIST, {"action__exact": ["message_hidden", "case_dismissed"]})
+
+    assert listed_actions(response) == {"message_hidden", "case_dismissed"}
+    assert listed_targets(response) == {"alice", "dave"}
+
+
+def test_the_list_filters_by_target_username_exactly(staff_client, deletions):
+    response = staff_client.get(CHANGELIST, {"target": "carol"})
+
+    assert response.status_code == 200
+    assert listed_targets(response) == {"carol"}
+    assert listed_targets(staff_client.get(CHANGELIST, {"target": "caro"})) == set()
+
+
+def test_the_target_filter_finds_a_deleted_account_by_name_or_id(staff_client, deletions):
+    alice_id = deletions["alice"].target_user_id
+
+    by_name = staff_client.get(CHANGELIST, {"target": "alice"})
+    by_id = staff_client.get(CHANGELIST, {"target": f"#{alice_id}"})
+
+    assert listed_targets(by_name) == listed_targets(by_id) == {"alice"}
+
+
+def test_the_target_filter_refuses_what_no_account_can_match(staff_client, deletions):
+    for value in ("#abc", f"#{10**30}", "ali\x00ce"):
+        response = staff_client.get(CHANGELIST, {"target": value})
+
+        assert response.status_code == 302
+        assert response["Location"].endswith("?e=1")
+
+
+def test_the_list_filters_by_case(staff_client, case_actions):
+    case = case_actions["hidden"]
+
+    response = staff_client.get(CHANGELIST, {"case_id__exact": case.pk})
+
+    assert listed_actions(response) == {"message_hidden", "user_warned"}
+    assert {entry.case_id for entry in response.context["cl"].result_list} == {case.pk}
+    with_hash = staff_client.get(CHANGELIST, {"case_id__exact": f"#{case.pk}"})
+    assert listed_actions(with_hash) == {"message_hidden", "user_warned"}
+
+
+def test_the_case_filter_refuses_what_is_not_a_case_id(staff_client, case_actions):
+    response = staff_client.get(CHANGELIST, {"case_id__exact": "twelve"})
+
+    assert response.status_code == 302
+    assert response["Location"].endswith("?e=1")
+
+
+def test_filters_combine_target_actions_and_actor(staff_client, case_actions, moderator):
+    response = staff_client.get(
+        CHANGELIST,
+        {
+            "target": "alice",
+            "action__exact": ["user_warned", "case_dismissed"],
+            "actor__id__exact": moderator.pk,
+        },
+    )
+
+    assert listed_actions(response) == {"user_warned"}
+
+
+def test_the_list_links_each_entry_to_its_case(staff_client, case_actions):
+    content = staff_client.get(CHANGELIST).content.decode()
+
+    for case in case_actions.values():
+        assert reverse("admin:moderation_case_change", args=[case.pk]) in content
+    for label in ("Message hidden", "User warned", "Case dismissed"):
+        assert label in content
+
+
+def test_the_counts_column_leaves_out_the_ids_of_case_entries(staff_client, case_actions):
+    content = staff_client.get(CHANGELIST).content.decode()
+
+    assert "message id:" not in content
+    assert "notification id:" not in content
+
+
+def test_every_moderation_action_has_a_colour():
+    colours = AuditEntryAdmin.display_action.label
+    uncoloured = set(AuditEntry.Action) - set(colours)
+
+    assert uncoloured == {AuditEntry.Action.EXPORT, AuditEntry.Action.JOB_RETRIED}
 
 
 def test_the_list_filters_by_actor(staff_client, deletions, moderator):

@@ -3,19 +3,37 @@
 import html
 import json
 import re
+from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import strip_tags
 
+from admin_ext.admin.dashboard import humanise_duration
 from messaging import services
-from tests.factories import MessageFactory, UserFactory
+from moderation.models import Case
+from moderation.services import act_on_case
+from tests.factories import MessageFactory, UserFactory, reported_message
 
 pytestmark = pytest.mark.django_db
 
-FIGURE_TABLES = ("messaging_message", "messaging_messagehistory", "audit_auditentry")
+FIGURE_TABLES = (
+    "messaging_message",
+    "messaging_messagehistory",
+    "audit_auditentry",
+    "moderation_case",
+)
+MESSAGE_CARDS = {
+    "Messages today",
+    "Messages, last 7 days",
+    "Unread backlog",
+    "Edits today",
+    "Deleted accounts, 7 days",
+}
+CASE_CARDS = {"Open cases", "Median time to first action"}
 
 
 @pytest.fixture
@@ -37,10 +55,41 @@ def busy_day(alice, bob, carol, moderator):
     services.delete_account(leaver, actor=moderator, reason="spam")
 
 
+@pytest.fixture
+def case_work(moderator):
+    """Two reported people: one case still open, the other acted on (a message
+    hidden, a warning) 3 h 20 min after it opened."""
+    reported_message()
+    acted = reported_message().case
+    act_on_case(
+        acted, moderator=moderator, actions=["hide", "warn"], reason="Abuse", warning="Stop"
+    )
+    acted.refresh_from_db()
+    Case.objects.filter(pk=acted.pk).update(
+        opened_at=acted.first_action_at - timedelta(hours=3, minutes=20)
+    )
+
+
+def staff_with(*codenames: str):
+    user = UserFactory(username="clerk", is_staff=True)
+    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    return user
+
+
+def charts(content: str) -> list[dict]:
+    """Each chart's Chart.js data and options, in page order."""
+    canvases = re.findall(r'<canvas class="chart"([^>]*)>', content)
+    found = []
+    for attributes in canvases:
+        values = dict(re.findall(r'data-(value|options)="([^"]*)"', attributes))
+        found.append({name: json.loads(html.unescape(text)) for name, text in values.items()})
+    return found
+
+
 def chart_data(content: str) -> dict:
-    match = re.search(r'<canvas class="chart"[^>]*data-value="([^"]*)"', content)
-    assert match, "no chart on the page"
-    return json.loads(html.unescape(match.group(1)))
+    found = charts(content)
+    assert found, "no chart on the page"
+    return found[0]["value"]
 
 
 def dashboard_links(content: str) -> list[str]:
@@ -130,7 +179,124 @@ def test_a_warm_dashboard_issues_no_query_for_the_figures(moderator_client, busy
         if any(f'"{table}"' in query["sql"] for table in FIGURE_TABLES)
     ]
     assert figure_queries == []
-    assert len(warm) == len(cold) - 5
+    # Eight figure queries (messaging.stats), none of them on the warm page.
+    assert len(warm) == len(cold) - 8
+
+
+def test_a_warm_dashboard_with_cases_issues_no_query_for_the_figures(moderator_client, case_work):
+    moderator_client.get(reverse("admin:index"))
+    with CaptureQueriesContext(connection) as warm:
+        response = moderator_client.get(reverse("admin:index"))
+
+    assert response.context["dashboard"]["case_cards"][0]["value"] == 1
+    assert not [
+        query["sql"]
+        for query in warm.captured_queries
+        if any(f'"{table}"' in query["sql"] for table in FIGURE_TABLES)
+    ]
+
+
+# --- moderation figures -----------------------------------------------------------------
+
+
+def test_the_dashboard_shows_the_case_figures_to_a_moderator(moderator_client, case_work):
+    response = moderator_client.get(reverse("admin:index"))
+
+    cards = {card["title"]: card["value"] for card in response.context["dashboard"]["case_cards"]}
+    assert cards == {"Open cases": 1, "Median time to first action": "3 h 20 min"}
+    content = response.content.decode()
+    for title in (*cards, "Moderator actions per day, last 30 days", "3 h 20 min"):
+        assert title in content
+    assert "cases opened in the last 30 days" in content
+
+
+def test_the_median_card_shows_a_dash_when_no_case_was_acted_on(moderator_client):
+    reported_message()
+
+    response = moderator_client.get(reverse("admin:index"))
+
+    cards = {card["title"]: card["value"] for card in response.context["dashboard"]["case_cards"]}
+    assert cards == {"Open cases": 1, "Median time to first action": "—"}
+
+
+def test_the_open_cases_card_links_to_the_review_queue(moderator_client, case_work):
+    response = moderator_client.get(reverse("admin:index"))
+    open_cases = response.context["dashboard"]["case_cards"][0]
+
+    assert open_cases["href"] == reverse("admin:moderation_case_changelist")
+    assert open_cases["href"] in dashboard_links(response.content.decode())
+    queue = moderator_client.get(open_cases["href"])
+    assert queue.status_code == 200
+    assert queue.context["cl"].queryset.count() == open_cases["value"]  # open ones only
+
+
+def test_the_actions_chart_carries_thirty_days_of_moderator_actions(moderator_client, case_work):
+    content = moderator_client.get(reverse("admin:index")).content.decode()
+
+    messages_chart, actions_chart = charts(content)
+
+    assert actions_chart["value"]["datasets"][0]["label"] == "Moderator actions"
+    assert actions_chart["value"]["labels"] == messages_chart["value"]["labels"]
+    assert actions_chart["value"]["datasets"][0]["data"] == [0] * 29 + [2]  # hidden, warned
+
+
+def test_the_charts_step_their_y_axis_by_whole_numbers(moderator_client, case_work):
+    content = moderator_client.get(reverse("admin:index")).content.decode()
+
+    for chart in charts(content):
+        assert chart["options"]["scales"]["y"]["ticks"]["precision"] == 0
+
+
+def test_staff_without_case_permission_see_no_case_figures(client):
+    client.force_login(staff_with("view_message"))
+    reported_message()
+
+    response = client.get(reverse("admin:index"))
+
+    dashboard = response.context["dashboard"]
+    assert {card["title"] for card in dashboard["cards"]} == MESSAGE_CARDS
+    assert "case_cards" not in dashboard
+    content = response.content.decode()
+    for title in (*CASE_CARDS, "Moderator actions per day"):
+        assert title not in content
+    assert len(charts(content)) == 1
+
+
+def test_staff_with_only_case_permission_see_only_the_case_figures(client):
+    client.force_login(staff_with("view_case"))
+    reported_message()
+
+    response = client.get(reverse("admin:index"))
+
+    dashboard = response.context["dashboard"]
+    assert {card["title"] for card in dashboard["case_cards"]} == CASE_CARDS
+    assert "cards" not in dashboard
+    content = response.content.decode()
+    for title in (*MESSAGE_CARDS, "Most active senders"):
+        assert title not in content
+    assert [chart["value"]["datasets"][0]["label"] for chart in charts(content)] == [
+        "Moderator actions"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [
+        (None, "—"),
+        (0, "under 1 min"),
+        (29, "under 1 min"),
+        (45 * 60, "45 min"),
+        (3 * 3600, "3 h"),
+        (3 * 3600 + 20 * 60 + 10, "3 h 20 min"),
+        (24 * 3600 - 20, "1 d"),
+        (2 * 86400 + 4 * 3600 + 50, "2 d 4 h"),
+    ],
+)
+def test_a_wait_reads_in_days_hours_and_minutes(seconds, words):
+    assert humanise_duration(seconds) == words
+
+
+# --- escaping and access -------------------------------------------------------------------
 
 
 def test_usernames_are_escaped_on_the_dashboard(moderator_client, bob):

@@ -33,7 +33,8 @@ from jobs.handlers import HANDLERS
 from jobs.models import Job
 from messaging import services
 from messaging.models import Message
-from tests.factories import MessageFactory, UserFactory
+from moderation.services import act_on_case
+from tests.factories import MessageFactory, UserFactory, reported_message
 
 pytestmark = pytest.mark.django_db
 
@@ -350,6 +351,23 @@ def test_the_audit_export_writes_details_as_json(moderator_client, moderator):
     assert deletion["reason"] == "'-spam"
     assert deletion["target_user_id"] == "7"
     assert json.loads(deletion["details"]) == {"messages_deleted": 3}
+
+
+def test_the_audit_export_holds_the_case_id_and_can_be_one_cases_timeline(
+    moderator_client, moderator
+):
+    case = reported_message().case
+    act_on_case(case, moderator=moderator, actions=["hide", "warn"], reason="Abuse", warning="Stop")
+    record_audit_entry(action=AuditEntry.Action.MESSAGE_EDITED, actor=moderator)  # no case
+
+    everything = as_dicts(csv_rows(export(moderator_client, "audit.auditentry")))
+    timeline = as_dicts(
+        csv_rows(export(moderator_client, "audit.auditentry", f"case_id__exact={case.pk}"))
+    )
+
+    assert {row["case_id"] for row in everything} == {str(case.pk), ""}
+    assert sorted(row["action"] for row in timeline) == ["message_hidden", "user_warned"]
+    assert {row["case_id"] for row in timeline} == {str(case.pk)}
 
 
 def test_import_export_own_export_path_sanitises_too(alice, bob):

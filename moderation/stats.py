@@ -1,0 +1,123 @@
+"""The moderation figures of the dashboard: open cases, how long a case waits for
+its first action, and how much moderators do each day.
+
+``messaging.stats.compute_dashboard_figures`` adds them to the one cached dict of
+dashboard figures, which every report, case action and case close drops after
+commit (``moderation.services`` calls ``forget_dashboard_figures_on_commit``).
+They are plain primitives, safe to cache. This module reads models only: since
+``messaging.stats`` imports it and ``moderation.services`` imports
+``messaging.stats``, importing the services here would be an import cycle.
+"""
+
+from __future__ import annotations
+
+import statistics
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any
+
+from django.db.models import Count, F
+from django.db.models.functions import TruncDate
+
+from audit.models import AuditEntry
+from moderation.models import Case
+
+# What a moderator does to people, their messages and their cases: the
+# "moderator actions per day" chart. Notes, retention changes, exports, job
+# retries and evidence purges are bookkeeping, not actions on someone.
+MODERATOR_ACTIONS = (
+    AuditEntry.Action.ACCOUNT_DELETED,
+    AuditEntry.Action.MESSAGE_EDITED,
+    AuditEntry.Action.CASE_DISMISSED,
+    AuditEntry.Action.MESSAGE_HIDDEN,
+    AuditEntry.Action.MESSAGE_RESTORED,
+    AuditEntry.Action.USER_WARNED,
+    AuditEntry.Action.USER_SUSPENDED,
+    AuditEntry.Action.SUSPENSION_LIFTED,
+)
+
+
+def compute_case_figures(*, first_day: date, last_day: date, zone: tzinfo) -> dict[str, Any]:
+    """The moderation figures over the calendar days ``first_day`` to ``last_day``
+    (both included, in ``zone``), in three queries:
+
+    - ``open_cases``: every open case, whenever it opened;
+    - ``median_first_action``: the median wait, in whole seconds, from a case's
+      opening to its first action, over the cases opened in those days that had
+      one; None when none had;
+    - ``moderator_actions_per_day``: per day, oldest first, the audit entries of
+      MODERATOR_ACTIONS, a day without any counted as 0.
+    """
+    start = _local_midnight(first_day, zone)
+    end = _local_midnight(last_day + timedelta(days=1), zone)
+    return {
+        "open_cases": count_open_cases(),
+        "median_first_action": median_seconds_to_first_action(opened_from=start, opened_before=end),
+        "moderator_actions_per_day": moderator_actions_per_day(
+            first_day=first_day, last_day=last_day, zone=zone
+        ),
+    }
+
+
+def count_open_cases() -> int:
+    # case_queue_idx (status, -last_reported_at): the review queue's own rows.
+    return Case.objects.open().count()
+
+
+def median_seconds_to_first_action(*, opened_from: datetime, opened_before: datetime) -> int | None:
+    """The median of ``first_action_at - opened_at``, in whole seconds, over the
+    cases opened in [opened_from, opened_before) that were acted on; None if none.
+
+    Computed here rather than in the database: SQLite has no median, and the rows
+    are two timestamps per case opened in the window (a month of cases). There is
+    no index on ``opened_at``: this scans the case table, which holds only open
+    cases and closed ones still within their evidence retention (the purge
+    deletes the rest).
+    """
+    waits = [
+        (first_action_at - opened_at).total_seconds()
+        for opened_at, first_action_at in Case.objects.filter(
+            opened_at__gte=opened_from,
+            opened_at__lt=opened_before,
+            first_action_at__isnull=False,
+        ).values_list("opened_at", "first_action_at")
+    ]
+    if not waits:
+        return None
+    return round(statistics.median(waits))
+
+
+def moderator_actions_per_day(
+    *, first_day: date, last_day: date, zone: tzinfo
+) -> list[dict[str, Any]]:
+    """``[{"date": "2026-03-10", "count": 4}, ...]`` for each day from ``first_day``
+    to ``last_day``: the audit entries of MODERATOR_ACTIONS written that local day.
+
+    An entry with no actor's name (written by the system: a shell, a command) or
+    whose actor is its target (someone deleting their own account) is nobody's
+    moderation work and does not count. A moderator whose account has gone since
+    still counts: the entry keeps their name.
+    """
+    # audit_action_idx (action, -created_at): one range scan per action type,
+    # grouped by local date in the database.
+    rows = (
+        AuditEntry.objects.filter(
+            action__in=MODERATOR_ACTIONS,
+            created_at__gte=_local_midnight(first_day, zone),
+            created_at__lt=_local_midnight(last_day + timedelta(days=1), zone),
+        )
+        .exclude(actor_username="")
+        .exclude(actor_username=F("target_username"))
+        .annotate(day=TruncDate("created_at", tzinfo=zone))
+        .values("day")
+        .annotate(count=Count("id"))
+        .order_by()
+        .values_list("day", "count")
+    )
+    count_by_day: dict[date, int] = dict(rows)
+    days = (first_day + timedelta(days=offset) for offset in range((last_day - first_day).days + 1))
+    return [{"date": day.isoformat(), "count": count_by_day.get(day, 0)} for day in days]
+
+
+def _local_midnight(day: date, zone: tzinfo) -> datetime:
+    # As messaging.stats does (not imported from there: it imports this module).
+    return datetime.combine(day, time.min, tzinfo=zone)
