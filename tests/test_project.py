@@ -27,6 +27,11 @@ MODERATOR_PERMISSIONS = {
     "auth.export_user",
     "audit.export_auditentry",
     "jobs.view_job",
+    "moderation.view_case",
+    "moderation.change_case",
+    "moderation.view_report",
+    "moderation.view_note",
+    "moderation.add_note",
 }
 
 
