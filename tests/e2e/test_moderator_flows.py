@@ -84,7 +84,7 @@ def test_moderator_logs_in_and_sees_the_dashboard_figures_and_chart(page: Page) 
 
     # Chart.js drew the 30 days' bars on the canvas: its instance holds the data and
     # the canvas has non-blank pixels.
-    canvas = figures.locator("canvas.chart")
+    canvas = figures.locator("canvas.chart").first  # messages per day; moderator actions next
     expect(canvas).to_be_visible()
     page.wait_for_function(
         """canvas => {
