@@ -333,6 +333,7 @@ UNFOLD = {
         lambda request: static("admin_ext/messages.css"),
         lambda request: static("admin_ext/users.css"),
         lambda request: static("admin_ext/dashboard.css"),
+        lambda request: static("admin_ext/cases.css"),
     ],
     "SIDEBAR": {
         "show_search": False,  # it searches every model without a limit

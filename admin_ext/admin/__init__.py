@@ -3,4 +3,4 @@
 Importing the modules registers their ModelAdmins with the default admin site.
 """
 
-from admin_ext.admin import audit, dashboard, jobs, messages, users  # noqa: F401
+from admin_ext.admin import audit, cases, dashboard, jobs, messages, users  # noqa: F401

@@ -29,6 +29,7 @@ from unfold.utils import parse_date_str
 
 from admin_ext.admin import actions as account_deletion
 from admin_ext.admin.base import DeskModelAdmin, VersionHistoryAdmin
+from admin_ext.admin.cases import user_notes_context
 from admin_ext.exports.mixins import CsvExportAdminMixin
 from admin_ext.exports.resources import UserResource
 from messaging.models import Message, MessageHistory
@@ -126,6 +127,10 @@ class UserAdmin(CsvExportAdminMixin, BaseUserAdmin, VersionHistoryAdmin, DeskMod
     # (UserResource); needs auth.export_user.
     resource_classes = (UserResource,)
 
+    # Moderators' notes on the person and on their cases, in one list, with a form
+    # to add one (outside the change form: its own POST).
+    change_form_outer_after_template = "admin_ext/cases/user_notes.html"
+
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         # Each count is a correlated subquery, so a page costs the same number of
         # queries whatever its size, and the counts never multiply each other.
@@ -165,6 +170,19 @@ class UserAdmin(CsvExportAdminMixin, BaseUserAdmin, VersionHistoryAdmin, DeskMod
         actions = super().get_actions(request, action_location=action_location)
         actions.pop("delete_selected", None)
         return actions
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: User | None = None,
+    ) -> HttpResponse:
+        if obj is not None:
+            context.update(user_notes_context(request, obj))
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None

@@ -16,7 +16,15 @@ from audit.services import record_audit_entry
 from jobs.models import Job
 from messaging import services
 from messaging.models import Message, MessageHistory
-from tests.factories import MessageFactory, ModeratorFactory, SuperuserFactory, UserFactory
+from moderation.models import Case, Note
+from moderation.services import CaseAction, act_on_case
+from tests.factories import (
+    MessageFactory,
+    ModeratorFactory,
+    SuperuserFactory,
+    UserFactory,
+    reported_message,
+)
 from tests.jobs.factories import JobFactory
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +40,17 @@ def data(alice, bob):
     services.edit_message(message, editor=alice, content="Hello again")
     entry = record_audit_entry(action=AuditEntry.Action.ACCOUNT_DELETED, actor=None)
     job = JobFactory(status=Job.Status.FAILED, started_by=alice)
+    case = reported_message(author=alice, reporter=bob).case
+    closed = reported_message(author=UserFactory(username="dora"), reporter=bob).case
+    act_on_case(
+        closed,
+        moderator=ModeratorFactory(username="other-mod"),
+        actions=[CaseAction.DISMISS],
+        reason="ok",
+    )
     return {
+        "case": case.pk,
+        "closed_case": closed.pk,
         "job": job.pk,
         "message": message.pk,
         "history": MessageHistory.objects.get().pk,
@@ -76,10 +94,21 @@ PAGES = [
     ("admin:jobs_job_change", "job", (LOGIN, LOGIN, 403, 200, 200)),
     ("admin:jobs_job_add", None, (LOGIN, LOGIN, 403, 403, 403)),
     ("admin:jobs_job_delete", "job", (LOGIN, LOGIN, 403, 403, 403)),
+    ("admin:moderation_case_changelist", None, (LOGIN, LOGIN, 403, 200, 200)),
+    ("admin:moderation_case_change", "case", (LOGIN, LOGIN, 403, 200, 200)),
+    ("admin:moderation_case_change", "closed_case", (LOGIN, LOGIN, 403, 200, 200)),
+    ("admin:moderation_case_history", "case", (LOGIN, LOGIN, 403, 200, 200)),
+    ("admin:moderation_case_add", None, (LOGIN, LOGIN, 403, 403, 403)),
+    ("admin:moderation_case_delete", "case", (LOGIN, LOGIN, 403, 403, 403)),
+    # The case page's forms post; a GET is not allowed, once past the permission check.
+    ("admin:moderation_case_act", "case", (LOGIN, LOGIN, 403, 405, 405)),
+    ("admin:moderation_case_retention", "closed_case", (LOGIN, LOGIN, 403, 405, 405)),
 ]
 
 
-@pytest.mark.parametrize(("url_name", "key", "expected"), PAGES, ids=[p[0] for p in PAGES])
+@pytest.mark.parametrize(
+    ("url_name", "key", "expected"), PAGES, ids=[f"{p[0]}-{p[1]}" for p in PAGES]
+)
 @pytest.mark.parametrize("role", ROLES)
 def test_every_page_answers_each_role_as_the_matrix_says(
     client, data, role, url_name, key, expected
@@ -174,3 +203,70 @@ def test_only_the_starter_or_a_superuser_can_retry_a_job(client, data, role, ret
     client_for(role, client).post(reverse("admin:jobs_job_retry", args=[data["job"]]))
 
     assert (Job.objects.get(pk=data["job"]).status == Job.Status.QUEUED) is retried
+
+
+@pytest.mark.parametrize(
+    ("role", "status", "acted"),
+    [("anonymous", 302, False), ("plain", 302, False), ("staff", 403, False),
+     ("moderator", 302, True), ("superuser", 302, True)],
+)  # fmt: skip
+def test_only_moderators_and_superusers_can_act_on_a_case(client, data, role, status, acted):
+    response = client_for(role, client).post(
+        reverse("admin:moderation_case_act", args=[data["case"]]),
+        {"act-actions": ["dismiss"], "act-reason": "matrix", "act-close": "on"},
+    )
+
+    assert response.status_code == status
+    assert (not Case.objects.get(pk=data["case"]).is_open) is acted
+
+
+@pytest.mark.parametrize(
+    ("role", "acted"),
+    [("staff", False), ("moderator", True), ("superuser", True)],
+)
+def test_only_moderators_and_superusers_can_act_on_cases_in_bulk(client, data, role, acted):
+    client_for(role, client).post(
+        reverse("admin:moderation_case_changelist"),
+        {"action": "act_on_cases", "_selected_action": [data["case"]], "apply": "yes",
+         "act-actions": ["dismiss"], "act-reason": "matrix", "act-close": "on"},
+    )  # fmt: skip
+
+    assert (not Case.objects.get(pk=data["case"]).is_open) is acted
+
+
+@pytest.mark.parametrize(
+    ("role", "status", "added"),
+    [("anonymous", 302, False), ("plain", 302, False), ("staff", 403, False),
+     ("moderator", 302, True), ("superuser", 302, True)],
+)  # fmt: skip
+def test_only_moderators_and_superusers_can_add_notes(client, data, role, status, added):
+    client = client_for(role, client)
+
+    on_case = client.post(
+        reverse("admin:moderation_case_add_note", args=[data["case"]]),
+        {"note-text": "matrix", "note-on": "case"},
+    )
+    on_user = client.post(
+        reverse("admin:moderation_case_add_user_note", args=[data["user"]]),
+        {"note-text": "matrix"},
+    )
+
+    assert (on_case.status_code, on_user.status_code) == (status, status)
+    assert Note.objects.count() == (2 if added else 0)
+
+
+@pytest.mark.parametrize(
+    ("role", "status", "changed"),
+    [("anonymous", 302, False), ("plain", 302, False), ("staff", 403, False),
+     ("moderator", 403, False), ("superuser", 302, True)],
+)  # fmt: skip
+def test_only_superusers_can_change_evidence_retention(client, data, role, status, changed):
+    before = Case.objects.get(pk=data["closed_case"]).retain_until
+
+    response = client_for(role, client).post(
+        reverse("admin:moderation_case_retention", args=[data["closed_case"]]),
+        {"retention-retain_until": "2099-12-31", "retention-reason": "matrix"},
+    )
+
+    assert response.status_code == status
+    assert (Case.objects.get(pk=data["closed_case"]).retain_until != before) is changed
