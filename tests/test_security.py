@@ -25,6 +25,7 @@ from django.utils import timezone
 from pytest_django.asserts import assertContains
 
 from messaging.models import Message
+from moderation.services import report_message
 from tests.factories import (
     PASSWORD,
     MessageFactory,
@@ -72,6 +73,8 @@ class Site:
         self.reply = ReplyFactory(parent_message=self.root, content="Hi Bob")
         MessageHistoryFactory(message=self.reply)
         self.job = JobFactory(started_by=self.moderator)
+        # Bob reports Alice's reply: a case about Alice for the review queue.
+        self.case = report_message(reporter=self.bob, message=self.reply, reason="spam").case
 
     def admin_pages(self) -> list[str]:
         changelist = reverse("admin:messaging_message_changelist")
@@ -88,6 +91,8 @@ class Site:
             reverse("admin:jobs_job_changelist"),
             reverse("admin:jobs_job_change", args=[self.job.pk]),
             reverse("admin:audit_auditentry_changelist"),
+            reverse("admin:moderation_case_changelist"),
+            reverse("admin:moderation_case_change", args=[self.case.pk]),
         ]
 
     def user_pages(self) -> list[str]:
@@ -99,6 +104,7 @@ class Site:
             reverse("messaging:reply", args=[self.root.pk]),
             reverse("messaging:edit", args=[self.reply.pk]),
             reverse("messaging:delete_user"),
+            reverse("moderation:report", args=[self.root.pk]),
         ]
 
 
@@ -580,7 +586,7 @@ def test_every_admin_page_works_in_chromium_under_the_policy(browsing):
     states = {url: browsing.visit(url) for url in site.admin_pages()}
     # Alpine ran (x-cloak is removed once it has) and Chart.js drew the dashboard.
     assert all(state["alpine"] and state["cloaked"] == 0 for state in states.values())
-    assert states[reverse("admin:index")]["charts"] == [True]
+    assert states[reverse("admin:index")]["charts"] == [True, True]  # messages, actions
 
     # The filter panel (Alpine) opens, the user autocomplete (select2) fetches.
     browsing.visit(reverse("admin:messaging_message_changelist"))
