@@ -30,6 +30,10 @@ class AuditEntry(models.Model):
         MESSAGES_MARKED_UNREAD = "messages_marked_unread", "Messages marked unread"
         EXPORT = "export", "Export"
         JOB_RETRIED = "job_retried", "Job retried"
+        # A superuser's change to an account or a group in the admin (fields named,
+        # never their values).
+        ACCOUNT_CHANGED = "account_changed", "Account changed in the admin"
+        GROUP_CHANGED = "group_changed", "Group changed in the admin"
         # Work on moderation cases (moderation.services); details.case_id too.
         CASE_DISMISSED = "case_dismissed", "Case dismissed"
         MESSAGE_HIDDEN = "message_hidden", "Message hidden"

@@ -15,6 +15,9 @@ from django.utils.text import smart_split
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin
 
+from audit.models import AuditEntry
+from audit.services import record_audit_entry
+
 # A search runs one condition per word (the messages' search one user lookup
 # each too): thousands of words make a query SQLite refuses ("Expression tree is
 # too large") and PostgreSQL spends seconds on, and SQLite refuses a LIKE pattern
@@ -117,3 +120,38 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class AuditedAdminMixin:
+    """Each add, change and deletion made through this admin appends one audit
+    entry, beside Django's admin log: for records that no service writes (accounts
+    and groups, which superusers manage here). Django logs inside the save's
+    transaction, so the entry commits with the change or not at all.
+
+    ``audit_action`` names the entry; ``audit_target`` says whom it is about.
+    The entry keeps the change message Django builds, which names the fields
+    changed, never their values.
+    """
+
+    audit_action: AuditEntry.Action
+
+    def audit_target(self, obj: Any) -> dict[str, Any]:
+        return {"details": {"object": str(obj)}}
+
+    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        self._record(request, obj, operation="added", message=message)
+        return super().log_addition(request, obj, message)
+
+    def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        self._record(request, obj, operation="changed", message=message)
+        return super().log_change(request, obj, message)
+
+    def log_deletions(self, request: HttpRequest, queryset: QuerySet) -> Any:
+        for obj in queryset:
+            self._record(request, obj, operation="deleted", message=[])
+        return super().log_deletions(request, queryset)
+
+    def _record(self, request: HttpRequest, obj: Any, *, operation: str, message: Any) -> None:
+        target = self.audit_target(obj)
+        details = {"operation": operation, "change": message, **target.pop("details", {})}
+        record_audit_entry(action=self.audit_action, actor=request.user, details=details, **target)

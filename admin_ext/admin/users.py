@@ -17,10 +17,12 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied
 from django.core.validators import EMPTY_VALUES
+from django.db import transaction
 from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from unfold.contrib.filters.admin import BooleanRadioFilter, RadioFilter, RangeDateFilter
 from unfold.decorators import action, display
 from unfold.enums import ActionVariant
@@ -28,10 +30,11 @@ from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationFo
 from unfold.utils import parse_date_str
 
 from admin_ext.admin import actions as account_deletion
-from admin_ext.admin.base import DeskModelAdmin, VersionHistoryAdmin
+from admin_ext.admin.base import AuditedAdminMixin, DeskModelAdmin, VersionHistoryAdmin
 from admin_ext.admin.cases import user_notes_context
 from admin_ext.exports.mixins import CsvExportAdminMixin
 from admin_ext.exports.resources import UserResource
+from audit.models import AuditEntry
 from messaging.models import Message, MessageHistory
 
 
@@ -89,7 +92,9 @@ if admin.site.is_registered(Group):
 
 
 @admin.register(User)
-class UserAdmin(CsvExportAdminMixin, BaseUserAdmin, VersionHistoryAdmin, DeskModelAdmin):
+class UserAdmin(
+    AuditedAdminMixin, CsvExportAdminMixin, BaseUserAdmin, VersionHistoryAdmin, DeskModelAdmin
+):
     # List options. Other admins' autocomplete filters rely on search_fields.
     list_display = (
         "username",
@@ -127,6 +132,9 @@ class UserAdmin(CsvExportAdminMixin, BaseUserAdmin, VersionHistoryAdmin, DeskMod
     # (UserResource); needs auth.export_user.
     resource_classes = (UserResource,)
 
+    # A superuser's changes to an account (and its password) are audited.
+    audit_action = AuditEntry.Action.ACCOUNT_CHANGED
+
     # Moderators' notes on the person and on their cases, in one list, with a form
     # to add one (outside the change form: its own POST).
     change_form_outer_after_template = "admin_ext/cases/user_notes.html"
@@ -152,6 +160,15 @@ class UserAdmin(CsvExportAdminMixin, BaseUserAdmin, VersionHistoryAdmin, DeskMod
                 ),
             )
         )
+
+    def audit_target(self, obj: User) -> dict[str, Any]:
+        return {"target_user_id": obj.pk, "target_username": obj.get_username()}
+
+    @method_decorator(transaction.atomic)
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
+        # Django saves the password and logs it in two steps: one transaction, so
+        # the audit entry and the new password commit together.
+        return super().user_change_password(request, id, form_url)
 
     def get_fieldsets(self, request: HttpRequest, obj: User | None = None) -> Any:
         fieldsets = super().get_fieldsets(request, obj)
@@ -250,5 +267,5 @@ class UserAdmin(CsvExportAdminMixin, BaseUserAdmin, VersionHistoryAdmin, DeskMod
 
 
 @admin.register(Group)
-class GroupAdmin(BaseGroupAdmin, DeskModelAdmin):
-    pass
+class GroupAdmin(AuditedAdminMixin, BaseGroupAdmin, DeskModelAdmin):
+    audit_action = AuditEntry.Action.GROUP_CHANGED

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from unfold.admin import ModelAdmin
 
+from audit.models import AuditEntry
 from tests.factories import MessageFactory, MessageHistoryFactory, ReplyFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -230,6 +231,16 @@ def test_superuser_can_change_a_user(superuser_client, alice):
     )
     alice.refresh_from_db()
     assert alice.get_full_name() == "Alice Liddell"
+    # One audit entry, naming the fields changed but not their values.
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.ACCOUNT_CHANGED)
+    assert (entry.actor_username, entry.target_user_id, entry.target_username) == (
+        "root",
+        alice.pk,
+        "alice",
+    )
+    assert entry.details["operation"] == "changed"
+    assert "First name" in str(entry.details["change"])
+    assert "Liddell" not in str(entry.details)
 
 
 def test_superuser_can_set_a_password(superuser_client, alice):
@@ -243,6 +254,9 @@ def test_superuser_can_set_a_password(superuser_client, alice):
     assert response.status_code == 302
     alice.refresh_from_db()
     assert alice.check_password("N3w-pass-phrase!")
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.ACCOUNT_CHANGED)
+    assert (entry.target_username, entry.details["operation"]) == ("alice", "changed")
+    assert "N3w" not in str(entry.details)
 
 
 # --- actions ----------------------------------------------------------------------------
@@ -291,3 +305,16 @@ def test_moderator_sees_the_change_history_of_a_user(moderator_client, alice):
 
     assert isinstance(admin.site._registry[User], ModelAdmin)
     assert response.status_code == 200
+
+
+def test_adding_changing_and_deleting_a_group_is_audited(superuser_client):
+    superuser_client.post(reverse("admin:auth_group_add"), {"name": "Trainees"})
+    group = Group.objects.get(name="Trainees")
+    superuser_client.post(reverse("admin:auth_group_delete", args=[group.pk]), {"post": "yes"})
+
+    entries = AuditEntry.objects.filter(action=AuditEntry.Action.GROUP_CHANGED).order_by("id")
+    assert [(entry.details["operation"], entry.details["object"]) for entry in entries] == [
+        ("added", "Trainees"),
+        ("deleted", "Trainees"),
+    ]
+    assert not Group.objects.filter(name="Trainees").exists()

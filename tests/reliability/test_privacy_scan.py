@@ -353,6 +353,7 @@ def test_after_the_deletion_only_the_audit_log_names_the_person(
     # deletion, and the moderator's edit of their message.
     naming = AuditEntry.objects.filter(target_username=USERNAME)
     assert sorted(naming.values_list("action", flat=True)) == [
+        AuditEntry.Action.ACCOUNT_CHANGED,  # the superuser's change in the admin
         AuditEntry.Action.ACCOUNT_DELETED,
         AuditEntry.Action.MESSAGE_EDITED,
         AuditEntry.Action.NOTE_ADDED,
