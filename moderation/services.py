@@ -27,9 +27,13 @@ from django.utils import timezone
 from audit.models import AuditEntry
 from audit.services import record_audit_entry
 from messaging.models import Message, Notification
-from messaging.services import AccountAlreadyDeleted, delete_account, deletion_refusal
+from messaging.services import (
+    AccountAlreadyDeleted,
+    delete_account,
+    deletion_refusal,
+    set_message_hidden,
+)
 from messaging.stats import forget_dashboard_figures_on_commit
-from messaging.thread_cache import forget_thread_on_commit
 from moderation.evidence import snapshot_evidence
 from moderation.models import MAX_COMMENT_LENGTH, MAX_NOTE_LENGTH, Case, Note, Report
 
@@ -316,50 +320,43 @@ def _record_case_entry(
     )
 
 
-@transaction.atomic
 def hide_message(
     message: Message, *, moderator: AbstractBaseUser, reason: str, case: Case | None = None
 ) -> bool:
     """Hide a message from people (moderators still see it); False when there was
     nothing to hide (already hidden, or a tombstone)."""
-    require_case_permission(moderator)
-    changed = Message.objects.filter(pk=message.pk, is_hidden=False, is_tombstone=False).update(
-        is_hidden=True
-    )
-    if not changed:
-        return False
-    message.is_hidden = True
-    forget_thread_on_commit(message.thread_id)  # update() sends no post_save
-    _record_case_entry(
-        AuditEntry.Action.MESSAGE_HIDDEN,
-        case,
-        moderator,
-        reason,
-        user=message.sender,
-        details={"message_id": message.pk},
-    )
-    return True
+    return _set_hidden(
+        message, hidden=True, moderator=moderator, reason=reason, case=case,
+        action=AuditEntry.Action.MESSAGE_HIDDEN,
+    )  # fmt: skip
 
 
-@transaction.atomic
 def restore_message(
     message: Message, *, moderator: AbstractBaseUser, reason: str, case: Case | None = None
 ) -> bool:
     """Show a hidden message again; False when it was not hidden."""
+    return _set_hidden(
+        message, hidden=False, moderator=moderator, reason=reason, case=case,
+        action=AuditEntry.Action.MESSAGE_RESTORED,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def _set_hidden(
+    message: Message,
+    *,
+    hidden: bool,
+    moderator: AbstractBaseUser,
+    reason: str,
+    case: Case | None,
+    action: AuditEntry.Action,
+) -> bool:
     require_case_permission(moderator)
     _validate_text(reason, label="The reason", max_length=MAX_REASON_LENGTH, required=True)
-    changed = Message.objects.filter(pk=message.pk, is_hidden=True).update(is_hidden=False)
-    if not changed:
-        return False
-    message.is_hidden = False
-    forget_thread_on_commit(message.thread_id)
+    if not set_message_hidden(message, hidden=hidden):
+        return False  # nothing changed, nothing to record
     _record_case_entry(
-        AuditEntry.Action.MESSAGE_RESTORED,
-        case,
-        moderator,
-        reason,
-        user=message.sender,
-        details={"message_id": message.pk},
+        action, case, moderator, reason, user=message.sender, details={"message_id": message.pk}
     )
     return True
 
@@ -396,37 +393,48 @@ def suspension_refusal(*, moderator: AbstractBaseUser, user: AbstractBaseUser) -
     return deletion_refusal(actor=moderator, user=user)
 
 
-@transaction.atomic
 def suspend_user(
     user: AbstractBaseUser, *, moderator: AbstractBaseUser, reason: str, case: Case | None = None
 ) -> bool:
     """Disable the account's login (its open sessions stop working at their next
     request: Django's backend refuses inactive users); False when it already was."""
-    require_case_permission(moderator)
-    if refusal := suspension_refusal(moderator=moderator, user=user):
-        raise ValidationError(f"The account was not suspended: {refusal}.")
-    if not get_user_model()._default_manager.filter(pk=user.pk, is_active=True).exists():
-        return False
-    user.is_active = False
-    user.save(update_fields=["is_active"])  # a version in the account's history too
-    _record_case_entry(AuditEntry.Action.USER_SUSPENDED, case, moderator, reason, user=user)
-    return True
+    return _set_account_active(
+        user, active=False, moderator=moderator, reason=reason, case=case,
+        action=AuditEntry.Action.USER_SUSPENDED,
+    )  # fmt: skip
 
 
-@transaction.atomic
 def lift_suspension(
     user: AbstractBaseUser, *, moderator: AbstractBaseUser, reason: str, case: Case | None = None
 ) -> bool:
     """Let a suspended account log in again; False when it was not suspended."""
+    return _set_account_active(
+        user, active=True, moderator=moderator, reason=reason, case=case,
+        action=AuditEntry.Action.SUSPENSION_LIFTED,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def _set_account_active(
+    user: AbstractBaseUser,
+    *,
+    active: bool,
+    moderator: AbstractBaseUser,
+    reason: str,
+    case: Case | None,
+    action: AuditEntry.Action,
+) -> bool:
     require_case_permission(moderator)
     _validate_text(reason, label="The reason", max_length=MAX_REASON_LENGTH, required=True)
     if refusal := suspension_refusal(moderator=moderator, user=user):
-        raise ValidationError(f"The suspension was not lifted: {refusal}.")
-    if not get_user_model()._default_manager.filter(pk=user.pk, is_active=False).exists():
-        return False
-    user.is_active = True
-    user.save(update_fields=["is_active"])
-    _record_case_entry(AuditEntry.Action.SUSPENSION_LIFTED, case, moderator, reason, user=user)
+        what = "suspension was not lifted" if active else "account was not suspended"
+        raise ValidationError(f"The {what}: {refusal}.")
+    locked = _lock_account(user.pk)
+    if locked is None or locked.is_active == active:
+        return False  # gone, or already so: nothing to record
+    user.is_active = active
+    user.save(update_fields=["is_active"])  # a version in the account's history too
+    _record_case_entry(action, case, moderator, reason, user=user)
     return True
 
 

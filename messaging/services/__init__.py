@@ -23,6 +23,7 @@ from messaging.services.messages import (
     record_edit_history,
     reply,
     send_message,
+    set_message_hidden,
     set_read_state,
     validate_message,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "record_edit_history",
     "reply",
     "send_message",
+    "set_message_hidden",
     "set_read_state",
     "validate_message",
 ]

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from messaging.models import Message, MessageHistory, Notification
 from messaging.stats import forget_dashboard_figures_on_commit
+from messaging.thread_cache import forget_thread_on_commit
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -223,6 +224,21 @@ def acknowledge_warning(notification_id: int, *, user: AbstractBaseUser) -> None
     ).update(is_seen=True)
     if not changed:
         raise Notification.DoesNotExist("No such warning.")
+
+
+def set_message_hidden(message: Message, *, hidden: bool) -> bool:
+    """Hide a message from people, or show it again (``moderation.services``,
+    which audits it); False when it already was so. A tombstone is never hidden."""
+    changed = (
+        Message.objects.filter(pk=message.pk, is_tombstone=False)
+        .exclude(is_hidden=hidden)
+        .update(is_hidden=hidden)
+    )
+    if not changed:
+        return False
+    message.is_hidden = hidden
+    forget_thread_on_commit(message.thread_id)  # update() sends no post_save
+    return True
 
 
 def set_read_state(messages: MessageQuerySet, *, read: bool) -> int:
