@@ -199,6 +199,17 @@ class UnreadMessagesManager(models.Manager):
         )
 
 
+class NotificationQuerySet(models.QuerySet):
+    def unseen_warnings_for(self, user: AbstractBaseUser) -> Self:
+        """The user's moderator warnings they have not acknowledged, newest first,
+        with the columns the inbox shows (notif_user_idx)."""
+        return (
+            self.filter(user=user, kind="warning", is_seen=False)
+            .only("id", "text", "created_at")
+            .order_by("-created_at", "-id")
+        )
+
+
 def walk_thread(root: Message) -> Iterator[Message]:
     """Yield a thread tree's nodes in reading order (depth first, oldest reply first).
 

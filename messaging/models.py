@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from messaging.managers import MessageManager, UnreadMessagesManager
+from messaging.managers import MessageManager, NotificationQuerySet, UnreadMessagesManager
 
 # Long enough for any real message, short enough that one message cannot fill a page
 # or a CSV cell (spreadsheets cut cells at 32,767 characters).
@@ -212,6 +212,8 @@ class Notification(models.Model):
     text = models.TextField(blank=True)  # a warning's words, to its receiver
     created_at = models.DateTimeField(auto_now_add=True)
     is_seen = models.BooleanField(default=False)
+
+    objects = NotificationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

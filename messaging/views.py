@@ -58,14 +58,7 @@ def _apply_service_error(form: MessageContentForm, error: ValidationError) -> No
 def inbox(request: HttpRequest) -> HttpResponse:
     unread = Paginator(Message.unread.unread_for_user(request.user), INBOX_PAGE_SIZE)
     page = unread.get_page(request.GET.get("page"))
-    # One query (notif_user_idx), whatever the page shows.
-    warnings = (
-        Notification.objects.filter(
-            user=request.user, kind=Notification.Kind.WARNING, is_seen=False
-        )
-        .only("id", "text", "created_at")
-        .order_by("-created_at", "-id")[:INBOX_WARNINGS_SHOWN]
-    )
+    warnings = Notification.objects.unseen_warnings_for(request.user)[:INBOX_WARNINGS_SHOWN]
     return render(request, "messaging/inbox.html", {"page": page, "warnings": warnings})
 
 
