@@ -41,6 +41,7 @@ run: demo-data
 	@echo
 	@echo "  Moderation desk: http://$(HOST):$(PORT)/admin/"
 	@echo "    moderator login: moderator / moderate-2026   (superuser: admin / moderate-2026)"
+	@echo "  Review queue:     http://$(HOST):$(PORT)/admin/moderation/case/   (demo reports about zeno and priya)"
 	@echo "  User pages:       http://$(HOST):$(PORT)/"
 	@echo "    any demo user (for example amara) / demo-password-2026"
 	@echo "  Background jobs:  a worker runs beside the server (log: var/worker.log)"

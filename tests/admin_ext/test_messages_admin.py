@@ -25,8 +25,9 @@ from audit.models import AuditEntry
 from messaging import services
 from messaging.managers import walk_thread
 from messaging.models import Message, MessageHistory
+from moderation.services import hide_message
 from tests.admin_ext.admin_forms import INLINE_MANAGEMENT_FORMS
-from tests.factories import MessageFactory, UserFactory, bulk_messages
+from tests.factories import MessageFactory, UserFactory, bulk_messages, reported_message
 
 pytestmark = pytest.mark.django_db
 
@@ -705,3 +706,18 @@ def test_a_message_whose_receiver_left_is_not_shown_as_unread(client, moderator,
     assert "receiver gone" in changelist
     assert ">unread<" not in changelist.lower().replace(" ", "")
     assert 'class="msgadmin-flag">unread' not in change_page
+
+
+def test_a_reported_message_links_its_cases_and_a_hidden_one_says_so(moderator_client, moderator):
+    report = reported_message(reason="threat", content="the threat")
+    message = Message.objects.get(pk=report.reported_message_id)
+    hide_message(message, moderator=moderator, reason="threat", case=report.case)
+
+    page = moderator_client.get(reverse("admin:messaging_message_change", args=[message.pk]))
+    listed = moderator_client.get(reverse("admin:messaging_message_changelist"))
+
+    case_url = reverse("admin:moderation_case_change", args=[report.case.pk])
+    assertContains(page, f'href="{case_url}"')
+    assertContains(page, "Threats or violence")
+    assertContains(page, "the threat")  # moderators still read a hidden message
+    assertContains(listed, '<span class="msgadmin-flag">hidden</span> the threat', html=False)
