@@ -102,6 +102,8 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, CsvExportAdminMixin, DeskModelAdmin):
             AuditEntry.Action.MESSAGES_MARKED_UNREAD: "info",
             AuditEntry.Action.NOTE_ADDED: "info",
             AuditEntry.Action.RETENTION_CHANGED: "info",
+            AuditEntry.Action.ACCOUNT_CHANGED: "warning",
+            AuditEntry.Action.GROUP_CHANGED: "warning",
         },
     )
     def display_action(self, entry: AuditEntry) -> tuple[str, str]:
