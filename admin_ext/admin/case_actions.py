@@ -26,7 +26,7 @@ and the moderator's input kept.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -327,24 +327,18 @@ def restore_message_view(
         message = Message.objects.filter(pk=message_id).select_related("sender").first()
     if message is None:
         raise Http404("No such message among this case's reports.")
-    if not form.is_valid():
-        return model_admin.render_case_page(request, case, restore_form=form)
-    try:
-        restored = restore_message(
-            message, moderator=request.user, reason=form.cleaned_data["reason"], case=case
-        )
-    except ValidationError as error:
-        form.add_error(None, error)
-        return model_admin.render_case_page(request, case, restore_form=form)
-    if restored:
-        model_admin.message_user(
-            request, f"Message #{message.pk} is shown again to its readers.", messages.SUCCESS
-        )
-    else:
-        model_admin.message_user(
-            request, f"Message #{message.pk} was not hidden: nothing to restore.", messages.WARNING
-        )
-    return HttpResponseRedirect(case_url(model_admin, case, "case-resolution"))
+    return _undo(
+        model_admin,
+        request,
+        case,
+        form=form,
+        form_name="restore_form",
+        undo=lambda reason: restore_message(
+            message, moderator=request.user, reason=reason, case=case
+        ),
+        done=f"Message #{message.pk} is shown again to its readers.",
+        nothing=f"Message #{message.pk} was not hidden: nothing to restore.",
+    )
 
 
 def lift_suspension_view(
@@ -361,24 +355,43 @@ def lift_suspension_view(
             request, "The account no longer exists: there is no suspension to lift.", messages.ERROR
         )
         return HttpResponseRedirect(case_url(model_admin, case))
-    form = LiftSuspensionForm(request.POST, prefix=LIFT_PREFIX)
+    return _undo(
+        model_admin,
+        request,
+        case,
+        form=LiftSuspensionForm(request.POST, prefix=LIFT_PREFIX),
+        form_name="lift_form",
+        undo=lambda reason: lift_suspension(user, moderator=request.user, reason=reason, case=case),
+        done=f"Suspension lifted: {user.get_username()} can log in again.",
+        nothing=f"{user.get_username()} was not suspended: nothing to lift.",
+    )
+
+
+def _undo(
+    model_admin: ModelAdmin,
+    request: HttpRequest,
+    case: Case,
+    *,
+    form: forms.Form,
+    form_name: str,
+    undo: Callable[[str], bool],
+    done: str,
+    nothing: str,
+) -> HttpResponse:
+    """Run an undo service with the form's reason: a refused form comes back on
+    the case page with its errors; otherwise say what happened (``undo`` returns
+    False when there was nothing to undo)."""
     if not form.is_valid():
-        return model_admin.render_case_page(request, case, lift_form=form)
+        return model_admin.render_case_page(request, case, **{form_name: form})
     try:
-        lifted = lift_suspension(
-            user, moderator=request.user, reason=form.cleaned_data["reason"], case=case
-        )
+        undone = undo(form.cleaned_data["reason"])
     except ValidationError as error:
         form.add_error(None, error)
-        return model_admin.render_case_page(request, case, lift_form=form)
-    if lifted:
-        model_admin.message_user(
-            request, f"Suspension lifted: {user.get_username()} can log in again.", messages.SUCCESS
-        )
+        return model_admin.render_case_page(request, case, **{form_name: form})
+    if undone:
+        model_admin.message_user(request, done, messages.SUCCESS)
     else:
-        model_admin.message_user(
-            request, f"{user.get_username()} was not suspended: nothing to lift.", messages.WARNING
-        )
+        model_admin.message_user(request, nothing, messages.WARNING)
     return HttpResponseRedirect(case_url(model_admin, case, "case-resolution"))
 
 
