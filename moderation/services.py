@@ -10,7 +10,7 @@ action and an account deletion racing each other wait instead of deadlocking.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -178,27 +178,26 @@ class CaseActionOutcome:
 
 
 def validate_case_actions(actions: Collection[str], *, reason: str, warning: str) -> None:
-    """Raise ValidationError, naming every problem, for a combination that cannot run."""
-    problems = []
+    """Raise ValidationError, naming every problem under the input it is about
+    ("actions", "reason", "warning": the admin form's fields), for a submission
+    that cannot run."""
+    problems: dict[str, list[str]] = {}
     known = {value for value, _label in CaseAction.CHOICES}
     if not actions:
-        problems.append("Choose at least one action.")
+        problems["actions"] = ["Choose at least one action."]
     elif unknown := sorted(set(actions) - known):
-        problems.append(f"Unknown action: {', '.join(unknown)}.")
+        problems["actions"] = [f"Unknown action: {', '.join(unknown)}."]
     elif len(actions) > 1 and (alone := [a for a in CaseAction.ALONE if a in actions]):
         labels = dict(CaseAction.CHOICES)
-        problems.append(f"“{labels[alone[0]]}” cannot be combined with another action.")
-    try:
-        _validate_text(reason, label="The reason", max_length=MAX_REASON_LENGTH, required=True)
-    except ValidationError as error:
-        problems.extend(error.messages)
+        problems["actions"] = [f"“{labels[alone[0]]}” cannot be combined with another action."]
+    texts = [("reason", "The reason", reason, MAX_REASON_LENGTH)]
     if CaseAction.WARN in actions:
+        texts.append(("warning", "The warning", warning, MAX_WARNING_LENGTH))
+    for name, label, value, max_length in texts:
         try:
-            _validate_text(
-                warning, label="The warning", max_length=MAX_WARNING_LENGTH, required=True
-            )
+            _validate_text(value, label=label, max_length=max_length, required=True)
         except ValidationError as error:
-            problems.extend(error.messages)
+            problems[name] = error.messages
     if problems:
         raise ValidationError(problems)
 
@@ -388,11 +387,6 @@ def warn_user(
     return notification
 
 
-def suspension_refusal(*, moderator: AbstractBaseUser, user: AbstractBaseUser) -> str | None:
-    """Why ``moderator`` may not suspend ``user``: the rules of account deletion."""
-    return deletion_refusal(actor=moderator, user=user)
-
-
 def suspend_user(
     user: AbstractBaseUser, *, moderator: AbstractBaseUser, reason: str, case: Case | None = None
 ) -> bool:
@@ -426,7 +420,8 @@ def _set_account_active(
 ) -> bool:
     require_case_permission(moderator)
     _validate_text(reason, label="The reason", max_length=MAX_REASON_LENGTH, required=True)
-    if refusal := suspension_refusal(moderator=moderator, user=user):
+    # The rules of account deletion: staff and superusers are for superusers.
+    if refusal := deletion_refusal(actor=moderator, user=user):
         what = "suspension was not lifted" if active else "account was not suspended"
         raise ValidationError(f"The {what}: {refusal}.")
     locked = _lock_account(user.pk)
@@ -552,7 +547,3 @@ def purge_expired_evidence(*, now: datetime | None = None, batch_size: int = 500
             forget_dashboard_figures_on_commit()
         purged += len(batch)
         logger.info("Purged the evidence of %d cases", len(batch))
-
-
-def open_case_ids(case_ids: Iterable[int]) -> list[int]:
-    return list(Case.objects.open().filter(pk__in=list(case_ids)).values_list("pk", flat=True))

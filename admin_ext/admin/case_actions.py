@@ -162,11 +162,6 @@ class CaseActionForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         actions = cleaned.get("actions") or []
-        labels = dict(CaseAction.CHOICES)
-        if len(actions) > 1 and (alone := [a for a in CaseAction.ALONE if a in actions]):
-            self.add_error(
-                "actions", f"“{labels[alone[0]]}” cannot be combined with another action."
-            )
         if CaseAction.WARN in actions and not cleaned.get("warning") and "warning" in cleaned:
             self.add_error("warning", "Write the warning the user will read.")
         if not self.errors:
@@ -175,7 +170,7 @@ class CaseActionForm(forms.Form):
                     actions, reason=cleaned["reason"], warning=cleaned.get("warning", "")
                 )
             except ValidationError as error:
-                self.add_error(None, error)
+                self.add_error(None, error)  # each problem under its own field
         return cleaned
 
     @property
