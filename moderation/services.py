@@ -97,6 +97,29 @@ def _lock_account(user_id: int | None) -> AbstractBaseUser | None:
     return get_user_model()._default_manager.select_for_update().filter(pk=user_id).first()
 
 
+GONE_MESSAGE = "This message was deleted; there is nothing to report."
+
+
+def report_refusal(*, reporter: AbstractBaseUser, message: Message) -> ValidationError | None:
+    """Why ``reporter`` cannot report ``message`` as loaded, or None: what the
+    report page says instead of offering its form, and what ``report_message``
+    checks again on the stored message (one query, for an earlier report)."""
+    if message.is_tombstone:
+        return ValidationError(GONE_MESSAGE, code="gone")
+    if message.sender_id == reporter.pk:
+        return ValidationError("You cannot report your own message.", code="own")
+    if message.is_hidden:
+        return ValidationError(
+            "A moderator has already hidden this message.", code="already_hidden"
+        )
+    if Report.objects.filter(reporter=reporter, reported_message_id=message.pk).exists():
+        return ValidationError(
+            "You have already reported this message. Thank you: a moderator will look at it.",
+            code="duplicate",
+        )
+    return None
+
+
 @transaction.atomic
 def report_message(
     *, reporter: AbstractBaseUser, message: Message, reason: str, comment: str = ""
@@ -111,22 +134,15 @@ def report_message(
     if reason not in Report.Reason.values:
         raise ValidationError("Choose a reason from the list.", code="reason")
     _validate_text(comment, label="A comment", max_length=MAX_COMMENT_LENGTH, required=False)
-    if message.sender_id == reporter.pk:
-        raise ValidationError("You cannot report your own message.", code="own")
     # The author's account first (the lock order: see the module docstring).
     author = _lock_account(message.sender_id)
     stored = Message.objects.filter(pk=message.pk).first()
-    if stored is None or stored.is_tombstone or author is None:
-        raise ValidationError("This message was deleted; there is nothing to report.", code="gone")
+    if stored is None or author is None:
+        raise ValidationError(GONE_MESSAGE, code="gone")
     if not Message.objects.user_takes_part_in_thread(reporter, stored.thread_id):
         raise PermissionDenied("You can only report messages of your own conversations.")
-    if stored.is_hidden:
-        raise ValidationError("A moderator has already hidden this message.", code="already_hidden")
-    if Report.objects.filter(reporter=reporter, reported_message_id=stored.pk).exists():
-        raise ValidationError(
-            "You have already reported this message. Thank you: a moderator will look at it.",
-            code="duplicate",
-        )
+    if refusal := report_refusal(reporter=reporter, message=stored):
+        raise refusal
     case = Case.objects.select_for_update().open().filter(reported_user=author).first()
     if case is None:
         case = Case.objects.create(

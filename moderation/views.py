@@ -18,7 +18,6 @@ from django.views.decorators.http import require_http_methods
 from messaging.models import Message
 from moderation import services
 from moderation.forms import ReportForm
-from moderation.models import Report
 
 # Service refusals that belong to one field of the form; the rest are about the
 # message and show above the form.
@@ -27,20 +26,6 @@ FIELD_OF_ERROR_CODE = {
     "too_long": "comment",
     "null_characters_not_allowed": "comment",
 }
-
-
-def _refusal_before_asking(*, message: Message, user_id: int, already_reported: bool) -> str | None:
-    """Why the page shows no form: the refusals a GET can already see. The
-    service checks them again (and the rest) when the report is sent."""
-    if message.is_tombstone:
-        return "This message was deleted; there is nothing to report."
-    if message.sender_id == user_id:
-        return "You cannot report your own message."
-    if message.is_hidden:
-        return "A moderator has already hidden this message."
-    if already_reported:
-        return "You have already reported this message. Thank you: a moderator will look at it."
-    return None
 
 
 @login_required
@@ -66,13 +51,8 @@ def report_message(request: HttpRequest, message_id: int) -> HttpResponse:
             else:
                 flash.success(request, "Thank you. A moderator will look at your report.")
                 return redirect(f"{reverse('messaging:thread', args=[message.pk])}#m{message.pk}")
-    else:
-        already_reported = Report.objects.filter(
-            reporter=request.user, reported_message_id=message.pk
-        ).exists()
-        refusal = _refusal_before_asking(
-            message=message, user_id=request.user.pk, already_reported=already_reported
-        )
+    elif reason_not_to := services.report_refusal(reporter=request.user, message=message):
+        refusal = reason_not_to.message  # instead of a form the service would refuse
     return render(
         request,
         "moderation/report.html",
