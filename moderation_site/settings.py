@@ -64,14 +64,16 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    # unfold must come before django.contrib.admin so its templates win.
-    "unfold",
+    # unfold must come before django.contrib.admin so its templates win. Its basic
+    # config leaves admin.site alone: the desk's own site (admin_ext.site, through
+    # DeskAdminConfig below) enforces the role policy on every admin page.
+    "unfold.apps.BasicAppConfig",
     "unfold.contrib.filters",
     "unfold.contrib.forms",
     "unfold.contrib.inlines",
     "unfold.contrib.simple_history",
     "unfold.contrib.import_export",
-    "django.contrib.admin",
+    "admin_ext.admin_app.DeskAdminConfig",  # django.contrib.admin, the desk's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -82,21 +84,32 @@ INSTALLED_APPS = [
     "django_tasks_db",
     # Login rate limiting (see "Authentication" below).
     "axes",
+    # Staff's second factor for the admin: TOTP, and recovery codes (static tokens).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "messaging",
     "audit",
     "jobs",
     "moderation",
     "admin_ext",
+    # Demo data and the generator: marks the database they fill (never a real one).
+    "fixtures",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Serves static files from the app itself (compressed, hashed names), so
+    # production needs nothing in front of gunicorn for them.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     # Adds the Content-Security-Policy header (see "Content Security Policy" below).
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed the second factor.
+    "django_otp.middleware.OTPMiddleware",
     # Records the request's user as history_user on django-simple-history rows.
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -221,6 +234,12 @@ AXES_DISABLE_ACCESS_LOG = True
 # `manage.py axes_reset_username <username>` (or `axes_reset` for all).
 AXES_ENABLE_ADMIN = False
 
+# Staff sign in to the admin with a second factor (TOTP, enrolled at first login,
+# with recovery codes). On unless DEBUG: the local demo and the test suite run
+# without it; tests of the second factor turn it on.
+STAFF_2FA = env_bool("STAFF_2FA", not DEBUG)
+OTP_TOTP_ISSUER = "Moderation desk"
+
 # --- Security -------------------------------------------------------------------
 # Production defaults whenever DEBUG is off; each can be overridden (for example
 # behind a TLS-terminating proxy set SECURE_PROXY_SSL_HEADER_NAME).
@@ -292,6 +311,17 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Production serves `collectstatic`'s output through WhiteNoise: compressed, with
+# hashed names cached for ever. DEBUG (runserver, the tests) serves the app
+# folders as they are, so nothing needs collecting first.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 

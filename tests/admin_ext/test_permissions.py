@@ -102,7 +102,7 @@ PAGES = [
     ("admin:moderation_case_delete", "case", (LOGIN, LOGIN, 403, 403, 403)),
     # The case page's forms post; a GET is not allowed, once past the permission check.
     ("admin:moderation_case_act", "case", (LOGIN, LOGIN, 403, 405, 405)),
-    ("admin:moderation_case_retention", "closed_case", (LOGIN, LOGIN, 403, 405, 405)),
+    ("admin:moderation_case_retention", "closed_case", (LOGIN, LOGIN, 403, 403, 405)),
 ]
 
 

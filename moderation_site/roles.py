@@ -1,0 +1,174 @@
+"""Who may do what in the moderators' admin: the one role policy.
+
+Every page the admin site serves is gated by this table (``admin_ext.site``):
+its URL says which model and which kind of page it is, the request's method
+(and, for a changelist POST, the action named) says what is asked, and the
+role of the account says whether it may. A page or an action that is not
+listed here is refused to everyone: a page that a third-party admin mixin adds
+later stays closed until it is written down below. Django's model permissions
+still apply inside what the policy allows (the Moderators group holds them),
+so a permission granted by hand to an account never reaches past its role.
+
+Kinds of page (``Page``), per model:
+
+- ``list``: the changelist; ``view``: an object's page (GET);
+- ``change``: saving an object's page (POST) or the list's editable rows;
+- ``add``, ``delete``, ``history`` (Django's log of changes to an object);
+- ``version``: one stored version (django-simple-history, GET), ``revert``:
+  saving that page (POST);
+- ``export``: django-import-export's export page;
+- ``action:<name>``: a changelist action (POST);
+- any other name: a page of the model's own (``retry``, ``act``, ...), named as
+  its URL name after ``<app>_<model>_``.
+
+Nothing here imports the apps: labels are text, so the settings, the admin and
+a data migration can all read it.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+MODERATORS_GROUP = "Moderators"
+
+
+class Role(StrEnum):
+    ANONYMOUS = "anonymous"
+    USER = "user"  # an account holder of the messaging service, not staff
+    STAFF = "staff"  # staff without the Moderators group
+    MODERATOR = "moderator"  # staff in the Moderators group
+    SUPERUSER = "superuser"  # staff and superuser
+
+
+class Page(StrEnum):
+    LIST = "list"
+    VIEW = "view"
+    CHANGE = "change"
+    ADD = "add"
+    DELETE = "delete"
+    HISTORY = "history"
+    VERSION = "version"
+    REVERT = "revert"
+    EXPORT = "export"
+
+
+def action(name: str) -> str:
+    """The policy's name of the changelist action ``name``."""
+    return f"action:{name}"
+
+
+NOBODY: frozenset[Role] = frozenset()
+SUPERUSERS = frozenset({Role.SUPERUSER})
+DESK = frozenset({Role.MODERATOR, Role.SUPERUSER})
+ALL_STAFF = frozenset({Role.STAFF, Role.MODERATOR, Role.SUPERUSER})
+
+# Pages of the admin site itself, by URL name.
+SITE_PAGES: dict[str, frozenset[Role]] = {
+    "index": ALL_STAFF,  # the dashboard: each figure only for those who may see its list
+    "app_list": ALL_STAFF,
+    "password_change": ALL_STAFF,  # one's own password
+    "password_change_done": ALL_STAFF,
+    "jsi18n": ALL_STAFF,
+    "search": ALL_STAFF,  # the command palette: models one may see
+    "autocomplete": DESK,  # the user filters; Django checks the model's permission too
+    # "View on site" for any object of any type: the desk links its own pages.
+    "view_on_site": NOBODY,
+}
+# Pages before or outside the role check: the login flow (each does its own
+# checks), and the catch-all that answers 404 or the login page.
+OPEN_PAGES = frozenset(
+    {"login", "logout", "second_factor", "second_factor_setup", "second_factor_recovery_codes"}
+)
+
+# What the desk's own read-only records allow: the list, a page, the history.
+_READ = {Page.LIST: DESK, Page.VIEW: DESK, Page.HISTORY: DESK}
+
+MODEL_PAGES: dict[str, dict[str, frozenset[Role]]] = {
+    "messaging.message": {
+        **_READ,
+        # Content and read state only, through the messaging services (audited).
+        Page.CHANGE: DESK,
+        Page.VERSION: DESK,
+        # Never: an edit goes through edit_message, so its history names the editor.
+        Page.REVERT: NOBODY,
+        Page.EXPORT: DESK,
+        action("mark_as_read"): DESK,
+        action("mark_as_unread"): DESK,
+    },
+    "messaging.messagehistory": {**_READ, Page.EXPORT: DESK},
+    "auth.user": {
+        **_READ,
+        Page.VERSION: DESK,
+        Page.EXPORT: DESK,
+        # Ordinary accounts only; deletion_refusal says which, per account.
+        Page.DELETE: DESK,
+        "delete_account_detail": DESK,
+        action("delete_accounts"): DESK,
+        # Changing accounts, their passwords, groups and permissions: superusers,
+        # on every path (a stored version's page saves a whole account too).
+        Page.CHANGE: SUPERUSERS,
+        Page.ADD: SUPERUSERS,
+        Page.REVERT: SUPERUSERS,
+        "password_change": SUPERUSERS,
+        "reset_second_factor": SUPERUSERS,
+    },
+    "auth.group": {
+        Page.LIST: SUPERUSERS,
+        Page.VIEW: SUPERUSERS,
+        Page.HISTORY: SUPERUSERS,
+        Page.CHANGE: SUPERUSERS,
+        Page.ADD: SUPERUSERS,
+        Page.DELETE: SUPERUSERS,
+        action("delete_selected"): SUPERUSERS,
+    },
+    "audit.auditentry": {**_READ, Page.EXPORT: DESK},
+    "jobs.job": {
+        **_READ,
+        # Their starter or a superuser, per job (JobAdmin.may_act_on).
+        "retry": DESK,
+        "download": DESK,
+        action("retry_jobs"): DESK,
+    },
+    "moderation.case": {
+        **_READ,
+        "act": DESK,
+        "restore": DESK,
+        "lift": DESK,
+        "add_note": DESK,
+        "add_user_note": DESK,
+        action("act_on_cases"): DESK,
+        "retention": SUPERUSERS,
+    },
+    # django-tasks-db's own admin: the task queue's rows, for superusers to look at.
+    "django_tasks_database.dbtaskresult": {Page.LIST: SUPERUSERS, Page.VIEW: SUPERUSERS},
+}
+
+
+def role_of(user: Any) -> Role:
+    """The role of ``user`` (``request.user``); the group is looked up once per
+    user object."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Role.ANONYMOUS
+    if not user.is_staff:
+        return Role.USER
+    if user.is_superuser:
+        return Role.SUPERUSER
+    cached = getattr(user, "_desk_role", None)
+    if cached is None:
+        in_group = user.groups.filter(name=MODERATORS_GROUP).exists()
+        cached = user._desk_role = Role.MODERATOR if in_group else Role.STAFF
+    return cached
+
+
+def site_page_allows(role: Role, name: str | None) -> bool:
+    return role in SITE_PAGES.get(name or "", NOBODY)
+
+
+def model_page_allows(role: Role, model_label: str, page: str) -> bool:
+    return role in MODEL_PAGES.get(model_label, {}).get(page, NOBODY)
+
+
+def allows(user: Any, model_label: str, page: str) -> bool:
+    """Whether ``user``'s role may reach ``page`` of ``model_label``."""
+    return model_page_allows(role_of(user), model_label, page)
