@@ -1,23 +1,23 @@
 """The demo data of `make run` (fixtures/*.json): it loads, loads again, is
-consistent with the models' invariants and shows what the demo promises."""
+consistent with the models' invariants and shows what the demo promises.
+
+The command that loads it, and the databases it refuses, are in
+tests/fixtures/test_load_demo_data.py."""
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
-from django.db.models import Max
 from django.test import RequestFactory
-from django.utils import timezone
 
+from fixtures.management.commands.load_demo_data import DEMO_FIXTURES
 from messaging import services
-from messaging.management.commands.load_demo_data import DEMO_FIXTURES
 from messaging.models import Message, MessageHistory, Notification
 
 # The logins the Makefile prints for `make run`.
@@ -218,17 +218,3 @@ def test_send_message_after_loading_creates_exactly_one_notification(demo_data):
     notification = Notification.objects.get(message=message)
     assert notification.user == ben
     assert notification.kind == Notification.Kind.NEW_MESSAGE
-
-
-# --- make run's loader: manage.py load_demo_data ------------------------------------
-
-
-def test_load_demo_data_ends_the_demo_an_hour_ago_and_keeps_its_shape(db):
-    call_command("load_demo_data", verbosity=0)
-    call_command("load_demo_data", verbosity=0)  # twice: same rows, same dates
-
-    newest = Message.objects.aggregate(newest=Max("timestamp"))["newest"]
-    assert timezone.now() - timedelta(hours=1, minutes=5) < newest < timezone.now()
-    assert Message.objects.count() == rows_in_fixtures()["messaging.message"]
-    for history in MessageHistory.objects.select_related("message"):
-        assert history.edited_at >= history.message.timestamp
