@@ -8,6 +8,11 @@ request asks for, before the view runs. What the policy does not list is
 refused to everyone (403). Views keep their own checks (Django's model
 permissions, per-object rules), which apply inside what the policy allows.
 
+With ``settings.STAFF_2FA`` on, the site also asks for the second factor
+(``admin_ext.second_factor``): ``has_permission`` needs a verified session, and
+a staff account signed in without one is sent to the code (or, without an
+authenticator yet, to its setup) from any admin page, ``next`` kept.
+
 The gate also refuses a NUL character anywhere in the query string (400): no
 stored text can hold one and PostgreSQL refuses it as a parameter, so a filter
 or search holding one was a server error.
@@ -19,12 +24,16 @@ from collections.abc import Callable, Iterator
 from functools import wraps
 from typing import Any
 
-from django.contrib.auth.views import redirect_to_login
+from django.conf import settings
+from django.contrib.auth.views import LoginView, redirect_to_login
 from django.core.exceptions import BadRequest, PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import InvalidPage
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, reverse
 from unfold.sites import UnfoldAdminSite
 
+from admin_ext.second_factor.selectors import is_verified, needs_second_factor
+from admin_ext.second_factor.views import second_factor_redirect, second_factor_urls
 from moderation_site import roles
 from moderation_site.roles import Page
 
@@ -64,6 +73,20 @@ def has_nul(request: HttpRequest) -> bool:
 
 
 class DeskAdminSite(UnfoldAdminSite):
+    def search(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """unfold's command search (the palette), with its page number checked
+        first: unfold pages the results with ``int(page)``, so ``?page=abc``, 0
+        or past the last page was a server error. Any other page is a 404."""
+        page = request.GET.get("page")
+        if page is not None and not (page.isdecimal() and int(page) >= 1):
+            raise Http404("No such page of search results.")
+        try:
+            return super().search(request, extra_context)
+        except InvalidPage as error:  # past the last page
+            raise Http404("No such page of search results.") from error
+
     def get_urls(self) -> list[URLResolver | URLPattern]:
         urls = super().get_urls()
         models_by_route = {
@@ -125,8 +148,56 @@ class DeskAdminSite(UnfoldAdminSite):
     def login_redirect(self, request: HttpRequest) -> HttpResponse:
         """Where someone not signed in to the admin goes instead of a page: what
         Django's ``admin_view`` does, here whatever wraps the view."""
+        if needs_second_factor(request.user):
+            return self.second_factor_redirect(request)
         return redirect_to_login(
             request.get_full_path(), reverse("admin:login", current_app=self.name)
+        )
+
+    # --- The second factor (settings.STAFF_2FA; admin_ext.second_factor) ---------
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        if not super().has_permission(request):
+            return False
+        return not settings.STAFF_2FA or is_verified(request.user)
+
+    def extra_urls(self) -> list[URLPattern]:
+        # unfold's hook: placed before Django's pages (and their catch-all), and
+        # gated like them; their names are roles.OPEN_PAGES.
+        return second_factor_urls(self)
+
+    def admin_view(self, view: Callable[..., HttpResponse], cacheable: bool = False) -> Any:
+        """Django's, except that a staff session without its second factor goes
+        to it rather than to the login page, and may still log out."""
+        checked = super().admin_view(view, cacheable)
+        is_logout = view == self.logout
+
+        @wraps(checked)
+        def second_factor_first(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if needs_second_factor(request.user):
+                if is_logout:
+                    return view(request, *args, **kwargs)  # LogoutView: POST, CSRF
+                return self.second_factor_redirect(request)
+            return checked(request, *args, **kwargs)
+
+        return second_factor_first
+
+    def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        # Django shows the login form to anyone without has_permission: a staff
+        # session that passed its password goes on to the code instead. A POST
+        # still logs in (another account, say).
+        if request.method == "GET" and needs_second_factor(request.user):
+            next_url = LoginView().get_redirect_url(request) or reverse(
+                "admin:index", current_app=self.name
+            )
+            return self.second_factor_redirect(request, next_url=next_url)
+        return super().login(request, extra_context)
+
+    def second_factor_redirect(
+        self, request: HttpRequest, *, next_url: str | None = None
+    ) -> HttpResponse:
+        return second_factor_redirect(
+            request, site_name=self.name, next_url=next_url or request.get_full_path()
         )
 
 

@@ -44,6 +44,10 @@ class AuditEntry(models.Model):
         NOTE_ADDED = "note_added", "Note added"
         RETENTION_CHANGED = "retention_changed", "Evidence retention changed"
         EVIDENCE_PURGED = "evidence_purged", "Evidence purged"
+        # Staff's second factor for the admin (admin_ext.second_factor): set up by
+        # the person (target = actor), reset by a superuser. Never a secret or code.
+        SECOND_FACTOR_ENROLLED = "second_factor_enrolled", "Second factor set up"
+        SECOND_FACTOR_RESET = "second_factor_reset", "Second factor reset"
 
     created_at = models.DateTimeField(auto_now_add=True)
     actor = models.ForeignKey(

@@ -104,6 +104,9 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, CsvExportAdminMixin, DeskModelAdmin):
             AuditEntry.Action.RETENTION_CHANGED: "info",
             AuditEntry.Action.ACCOUNT_CHANGED: "warning",
             AuditEntry.Action.GROUP_CHANGED: "warning",
+            AuditEntry.Action.SECOND_FACTOR_ENROLLED: "info",
+            # Opens the account to a password alone until its owner sets one up again.
+            AuditEntry.Action.SECOND_FACTOR_RESET: "warning",
         },
     )
     def display_action(self, entry: AuditEntry) -> tuple[str, str]:

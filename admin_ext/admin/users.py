@@ -34,6 +34,7 @@ from admin_ext.admin.base import AuditedAdminMixin, DeskModelAdmin, VersionHisto
 from admin_ext.admin.cases import user_notes_context
 from admin_ext.exports.mixins import CsvExportAdminMixin
 from admin_ext.exports.resources import UserResource
+from admin_ext.second_factor.reset import reset_second_factor_view
 from audit.models import AuditEntry
 from messaging.models import Message, MessageHistory
 
@@ -126,7 +127,8 @@ class UserAdmin(
     # Actions. Django's delete_selected is replaced (see get_actions): its
     # confirmation lists every related row.
     actions = ["delete_accounts"]
-    actions_detail = ["delete_account_detail"]
+    # A superuser resets someone's second factor (a lost phone): a page, then a POST.
+    actions_detail = ["delete_account_detail", "reset_second_factor"]
 
     # Export: CSV of the filtered list, never passwords or e-mail addresses
     # (UserResource); needs auth.export_user.
@@ -235,6 +237,21 @@ class UserAdmin(
     def delete_account_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         # A plain link (GET, no CSRF token): it only shows the preview.
         return account_deletion.account_deletion_preview_view(self, request, object_id)
+
+    def has_reset_second_factor_permission(
+        self, request: HttpRequest, object_id: str | None = None
+    ) -> bool:
+        return request.user.is_superuser
+
+    @action(
+        description="Reset second factor",
+        url_path="reset-second-factor",
+        permissions=["reset_second_factor"],
+        icon="phonelink_erase",
+    )
+    def reset_second_factor(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        # A plain link (GET) shows what it does; the reset is its form's POST.
+        return reset_second_factor_view(self, request, object_id)
 
     @display(description="Name", ordering="last_name")
     def display_name(self, user: User) -> str:
