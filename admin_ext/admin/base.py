@@ -7,16 +7,20 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.admin import helpers
-from django.contrib.admin.utils import unquote
-from django.core.exceptions import BadRequest, ValidationError
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import flatten_fieldsets, unquote
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.db.models import Field, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.text import smart_split
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin
+from unfold.views import ChangeList
 
 from audit.models import AuditEntry
 from audit.services import record_audit_entry
+from moderation_site import roles
+from moderation_site.roles import Page
 
 # A search runs one condition per word (the messages' search one user lookup
 # each too): thousands of words make a query SQLite refuses ("Expression tree is
@@ -41,9 +45,93 @@ def is_valid_id(field: Field, value: Any) -> bool:
     return True
 
 
-class DeskModelAdmin(ModelAdmin):
-    """unfold's ModelAdmin, refusing malformed input instead of failing on it:
-    a search term no database should run, and a forged action selection."""
+def lookup_problem(error: IncorrectLookupParameters) -> str:
+    """What was wrong with a changelist's query string, in words for the moderator
+    (Django wraps a field's ValidationError, whose str() is a Python list)."""
+    cause = error.args[0] if error.args else error
+    if isinstance(cause, ValidationError):
+        return " ".join(cause.messages)
+    return str(cause)
+
+
+class DeskChangeList(ChangeList):
+    """unfold's changelist, filtering only by what its list filters declare
+    (their ``expected_parameters()``), besides search, ordering and paging.
+
+    Django also applies any other lookup on the model's own fields straight from
+    the query string: ``?reason__regex=(((`` or ``?created_at__year=`` followed
+    by 20 digits was a server error (PostgreSQL refuses the regular expression,
+    Python the year), and any column, one the list never shows included (an
+    audit entry's ``details``), was a hidden filter. Such a parameter is refused
+    as a bad filter value is: Django's redirect to the list with ``?e=1``.
+    """
+
+    def get_filters(self, request: HttpRequest) -> tuple[Any, ...]:
+        filter_specs, has_filters, remaining, *flags = super().get_filters(request)
+        # What date_hierarchy turns its year/month/day into (Django, above).
+        derived = (
+            {f"{self.date_hierarchy}__gte", f"{self.date_hierarchy}__lt"}
+            if self.date_hierarchy
+            else set()
+        )
+        undeclared = sorted(set(remaining) - derived)
+        if undeclared:
+            raise IncorrectLookupParameters(
+                f"This list has no filter named {', '.join(undeclared)}."
+            )
+        return (filter_specs, has_filters, remaining, *flags)
+
+
+class DeclaredFiltersAdminMixin:
+    """A ModelAdmin whose changelist (and export) filters only by what its list
+    filters declare (``DeskChangeList``), and says why when it refuses a query."""
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return DeskChangeList  # the export's rows (import-export) are built with it too
+
+    def get_changelist_instance(self, request: HttpRequest) -> ChangeList:
+        try:
+            return super().get_changelist_instance(request)
+        except IncorrectLookupParameters as error:
+            # Django answers with the bare list and "?e=1": say what was wrong.
+            self.message_user(
+                request, f"{lookup_problem(error)} The list is shown unfiltered.", messages.WARNING
+            )
+            raise
+
+
+class DeskModelAdmin(DeclaredFiltersAdminMixin, ModelAdmin):
+    """unfold's ModelAdmin, within the role policy, refusing malformed input
+    instead of failing on it: a search term no database should run, and a
+    forged action selection.
+
+    Its permissions are Django's (the Moderators group's) within what the role
+    policy (``moderation_site.roles``) allows, so the pages offer only what the
+    site's gate lets through: a permission granted by hand to an account does
+    not show a button its role would refuse.
+    """
+
+    # "View on site" would send moderators to the people's own pages (404).
+    view_on_site = False
+
+    def role_allows(self, request: HttpRequest, page: str) -> bool:
+        return roles.allows(request.user, self.opts.label_lower, page)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.role_allows(request, Page.VIEW) and super().has_view_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.role_allows(request, Page.CHANGE) and super().has_change_permission(
+            request, obj
+        )
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return self.role_allows(request, Page.ADD) and super().has_add_permission(request, *args)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.role_allows(request, Page.DELETE) and super().has_delete_permission(
+            request, obj
+        )
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str
@@ -80,9 +168,25 @@ class DeskModelAdmin(ModelAdmin):
 
 
 class VersionHistoryAdmin(SimpleHistoryAdmin):
-    """django-simple-history's version pages (History button), with a 404 for an
-    object or version id that is not one: it looks both up unchecked, so
-    ``<id>/history/abc/`` was a server error."""
+    """django-simple-history's version pages (History button), read-only unless
+    the role policy lets the account revert (``Page.REVERT``: superusers, and
+    only where the policy says so) and it may change the object.
+
+    simple-history's page of one version saves its form on POST for anyone who
+    may view the object, with the whole model form (for an account: superuser
+    flag, groups, permissions, e-mail): a moderator made themselves superuser
+    that way. The site's gate refuses that POST; this refuses it again, shows
+    the version read-only, and hides the Revert button. Object and version ids
+    that are not ids are a 404 (simple-history looked them up unchecked).
+    """
+
+    def may_revert(self, request: HttpRequest, obj: Any = None) -> bool:
+        return roles.allows(
+            request.user, self.opts.label_lower, Page.REVERT
+        ) and self.has_change_permission(request, obj)
+
+    def revert_disabled(self, request: HttpRequest, obj: Any = None) -> bool:
+        return not self.may_revert(request, obj)
 
     def history_view(
         self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
@@ -104,7 +208,17 @@ class VersionHistoryAdmin(SimpleHistoryAdmin):
             and is_valid_id(versions.model._meta.pk, version_id)
         ):
             raise Http404("No such version.")
+        obj = self.get_object(request, unquote(object_id))
+        if not self.may_revert(request, obj):
+            if request.method not in ("GET", "HEAD"):
+                raise PermissionDenied
+            request._version_read_only = True
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if getattr(request, "_version_read_only", False):
+            return flatten_fieldsets(self.get_fieldsets(request, obj))
+        return super().get_readonly_fields(request, obj)
 
 
 class ReadOnlyAdminMixin:

@@ -15,7 +15,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import ActionLocation
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q, QuerySet, Window
 from django.db.models.functions import Coalesce, Lead
@@ -291,10 +291,6 @@ class MessageAdmin(CsvExportAdminMixin, VersionHistoryAdmin, DeskModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def revert_disabled(self, request: HttpRequest, obj: Any = None) -> bool:
-        # A version is read-only: edits go through the change form and its service.
-        return True
-
     # --- Overrides -------------------------------------------------------------
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
@@ -396,19 +392,6 @@ class MessageAdmin(CsvExportAdminMixin, VersionHistoryAdmin, DeskModelAdmin):
         if getattr(request, "_message_edit_refused", False):
             return HttpResponseRedirect(request.path)
         return super().response_change(request, obj)
-
-    def history_form_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        version_id: str,
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        # simple-history's version page saves a POST for anyone who may view the
-        # message; a version is only to look at (revert_disabled above).
-        if request.method != "GET":
-            raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
 
     # --- Actions ------------------------------------------------------------------
 

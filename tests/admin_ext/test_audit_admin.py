@@ -146,11 +146,13 @@ def test_the_target_filter_finds_a_deleted_account_by_name_or_id(staff_client, d
 
 
 def test_the_target_filter_refuses_what_no_account_can_match(staff_client, deletions):
-    for value in ("#abc", f"#{10**30}", "ali\x00ce"):
+    for value in ("#abc", f"#{10**30}"):
         response = staff_client.get(CHANGELIST, {"target": value})
 
         assert response.status_code == 302
         assert response["Location"].endswith("?e=1")
+    # A NUL is refused by the admin site before any filter runs.
+    assert staff_client.get(CHANGELIST, {"target": "ali\x00ce"}).status_code == 400
 
 
 def test_the_list_filters_by_case(staff_client, case_actions):

@@ -39,9 +39,10 @@ XSS_PAYLOADS = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>']
 RAW_MARKUP = ["<script>alert(1)", "<img src=x"]
 
 # Whatever the data, a changelist page and a change page cost at most this many
-# queries (session, user, permissions, count, rows, inlines, thread...).
-CHANGELIST_QUERY_BUDGET = 8
-CHANGE_PAGE_QUERY_BUDGET = 12
+# queries (session, user, the role policy's group look-up, permissions, count, rows,
+# inlines, thread...).
+CHANGELIST_QUERY_BUDGET = 9
+CHANGE_PAGE_QUERY_BUDGET = 13
 
 
 def change_url(message: Message) -> str:
@@ -580,9 +581,10 @@ def test_a_viewer_without_change_permission_cannot_run_the_actions(client, viewe
         CHANGELIST_URL, {"action": "mark_as_read", "index": "0", "_selected_action": [message.pk]}
     )
 
-    assert page.status_code == 200
-    assertNotContains(page, "mark_as_read")
-    assert forged.status_code in (200, 302, 403)
+    # Staff outside the Moderators group: their role reaches no list, whatever
+    # permission was granted to the account by hand.
+    assert page.status_code == 403
+    assert forged.status_code == 403
     message.refresh_from_db()
     assert not message.read
     assert not AuditEntry.objects.exists()
