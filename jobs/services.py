@@ -174,3 +174,10 @@ def retry_job(job: Job, *, by: AbstractBaseUser) -> Job:
     transaction.on_commit(lambda: _enqueue(job.pk))
     job.refresh_from_db()
     return job
+
+
+def forget_starter_name(*, user_id: int) -> int:
+    """The account ``user_id`` is being deleted: its jobs no longer carry its
+    name (shown as "deleted account"; the audit log keeps who started what).
+    One statement, inside the deletion's transaction."""
+    return Job.objects.filter(started_by_id=user_id).update(started_by_username="")

@@ -23,6 +23,8 @@ from moderation.managers import CaseQuerySet, NoteQuerySet
 
 MAX_COMMENT_LENGTH = 1_000
 MAX_NOTE_LENGTH = 5_000
+# How the desk names an account that no longer exists.
+DELETED_ACCOUNT = "deleted account"
 
 
 class Case(models.Model):
@@ -54,7 +56,9 @@ class Case(models.Model):
     # Kept when the account is deleted: who the evidence is about. Part of the
     # evidence, purged with it.
     account_id = models.BigIntegerField()
-    reported_username = models.CharField(max_length=150)
+    # Emptied when the account is deleted (close_cases_of_deleted_account): from
+    # then on only the audit log names the person.
+    reported_username = models.CharField(max_length=150, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     resolution = models.CharField(
         max_length=20, choices=Resolution.choices, default=Resolution.NONE, blank=True
@@ -103,11 +107,16 @@ class Case(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Case #{self.pk}: {self.reported_username}"
+        return f"Case #{self.pk}: {self.reported_name}"
 
     @property
     def is_open(self) -> bool:
         return self.status == self.Status.OPEN
+
+    @property
+    def reported_name(self) -> str:
+        """The reported person's username, or "deleted account" once it is gone."""
+        return self.reported_username or DELETED_ACCOUNT
 
 
 class Report(models.Model):
@@ -146,6 +155,10 @@ class Report(models.Model):
     # direct replies, each with its edit history, at report time.
     evidence = models.JSONField(default=dict)
     created_at = models.DateTimeField(default=timezone.now)
+    # Set when the reporter's account is deleted (EVIDENCE_RETENTION_DAYS later):
+    # their words quoted in the evidence stay until then, even in an open case,
+    # and purge_expired_evidence empties them after (and empties this again).
+    reporter_words_kept_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -154,6 +167,12 @@ class Report(models.Model):
             models.Index(fields=["case", "created_at"], name="report_case_idx"),
             # The reports of one message (its admin page).
             models.Index(fields=["reported_message_id"], name="report_message_idx"),
+            # purge_expired_evidence: deleted reporters' words past their retention.
+            models.Index(
+                fields=["reporter_words_kept_until"],
+                condition=Q(reporter_words_kept_until__isnull=False),
+                name="report_words_retention_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -181,7 +200,8 @@ class Note(models.Model):
         blank=True,
         related_name="+",
     )
-    author_username = models.CharField(max_length=150)
+    # Emptied when the author's account is deleted (shown as "deleted account").
+    author_username = models.CharField(max_length=150, blank=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.DB_CASCADE,
@@ -208,4 +228,4 @@ class Note(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Note #{self.pk} by {self.author_username}"
+        return f"Note #{self.pk} by {self.author_username or DELETED_ACCOUNT}"

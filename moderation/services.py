@@ -12,10 +12,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
@@ -36,6 +35,7 @@ from messaging.services import (
 from messaging.stats import forget_dashboard_figures_on_commit
 from moderation.evidence import snapshot_evidence
 from moderation.models import MAX_COMMENT_LENGTH, MAX_NOTE_LENGTH, Case, Note, Report
+from moderation.retention import retention_end
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -70,10 +70,6 @@ class CaseAction:
     )
     # Each of these ends the case by itself: nothing may go with it.
     ALONE = (DISMISS, DELETE_ACCOUNT)
-
-
-def retention_end(moment: datetime) -> datetime:
-    return moment + timedelta(days=settings.EVIDENCE_RETENTION_DAYS)
 
 
 # --- reports --------------------------------------------------------------------------
@@ -266,7 +262,7 @@ def act_on_case(
             delete_account(user, actor=moderator, reason=reason, case_id=locked.pk)
         except AccountAlreadyDeleted:
             raise ValidationError("The account was deleted meanwhile.") from None
-        # The deletion closed the case (close_cases_of_deleted_account).
+        # The deletion closed the case (forget_deleted_account).
         outcome.done.append("account deleted")
         return outcome
     if CaseAction.HIDE in actions:
@@ -506,60 +502,3 @@ def set_evidence_retention(
         },
     )
     return locked
-
-
-def close_cases_of_deleted_account(user: AbstractBaseUser) -> int:
-    """The account is being deleted: its open case closes and its evidence starts
-    its retention (one statement, inside the deletion's transaction)."""
-    now = timezone.now()
-    closed = (
-        Case.objects.open()
-        .filter(reported_user_id=user.pk)
-        .update(
-            status=Case.Status.CLOSED,
-            resolution=Case.Resolution.ACCOUNT_DELETED,
-            closed_at=now,
-            retain_until=retention_end(now),
-        )
-    )
-    if closed:
-        forget_dashboard_figures_on_commit()
-    return closed
-
-
-def purge_expired_evidence(*, now: datetime | None = None, batch_size: int = 500) -> int:
-    """Delete every closed case past its retention, with its reports (the evidence)
-    and notes; each leaves one audit entry. Returns how many cases went.
-
-    A batch at a time, each in its own transaction: a purge interrupted midway
-    has purged whole cases only, and running it again finishes the work.
-    """
-    purged = 0
-    while True:
-        with transaction.atomic():
-            batch = list(
-                Case.objects.past_retention(now=now)
-                .select_for_update()
-                .order_by("retain_until", "id")
-                .values("id", "account_id", "reported_username", "retain_until")[:batch_size]
-            )
-            if not batch:
-                return purged
-            AuditEntry.objects.bulk_create(
-                [
-                    AuditEntry(
-                        action=AuditEntry.Action.EVIDENCE_PURGED,
-                        target_user_id=row["account_id"],
-                        target_username=row["reported_username"],
-                        case_id=row["id"],
-                        reason="Retention ended",
-                        details={"retain_until": row["retain_until"].isoformat()},
-                    )
-                    for row in batch
-                ]
-            )
-            # Reports and notes go in the same statement (on_delete=DB_CASCADE).
-            Case.objects.filter(pk__in=[row["id"] for row in batch]).delete()
-            forget_dashboard_figures_on_commit()
-        purged += len(batch)
-        logger.info("Purged the evidence of %d cases", len(batch))

@@ -310,10 +310,19 @@ USE_TZ = True
 # --- Static files ---------------------------------------------------------------
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where `collectstatic` writes (the tests collect into a temporary folder).
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 # Production serves `collectstatic`'s output through WhiteNoise: compressed, with
 # hashed names cached for ever. DEBUG (runserver, the tests) serves the app
 # folders as they are, so nothing needs collecting first.
+# WhiteNoise would decide this from settings.DEBUG when its middleware starts, but
+# pytest-django turns settings.DEBUG off for the suite, which runs with DEBUG=1 and
+# collects nothing: WhiteNoise then wanted STATIC_ROOT ("No directory at ...") and
+# served no file. So the environment's DEBUG decides: on, WhiteNoise finds each file
+# in the apps' folders at request time, as runserver does, and never reads
+# STATIC_ROOT; off, it loads collectstatic's output once, at start-up.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -436,7 +445,18 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    # Search words travel in query strings: request lines keep the path only.
+    "filters": {"drop_query_strings": {"()": "moderation_site.logs.DropQueryStrings"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "django.request": {"filters": ["drop_query_strings"]},
+        "django.server": {
+            "filters": ["drop_query_strings"],
+            "handlers": ["console"],
+            "level": "INFO",
+            "propagate": False,
+        },
+    },
 }

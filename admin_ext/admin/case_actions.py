@@ -411,7 +411,7 @@ def note_view(model_admin: ModelAdmin, request: HttpRequest, object_id: str) -> 
     except ValidationError as error:
         form.add_error(None, error)
         return model_admin.render_case_page(request, case, note_form=form)
-    where = f"to {case.reported_username}'s account" if on_user else f"to case #{case.pk}"
+    where = f"to {case.reported_name}'s account" if on_user else f"to case #{case.pk}"
     model_admin.message_user(request, f"Note added {where}.", messages.SUCCESS)
     return HttpResponseRedirect(case_url(model_admin, case, "case-notes"))
 
@@ -497,7 +497,7 @@ def describe_outcome(case: Case, outcome: CaseActionOutcome, *, closed: bool) ->
     done = ", ".join(outcome.done) or "nothing to do"
     skipped = f" (skipped: {', '.join(outcome.skipped)})" if outcome.skipped else ""
     state = "; case closed" if closed else "; case left open"
-    return f"Case #{case.pk} ({case.reported_username}): {done}{skipped}{state}."
+    return f"Case #{case.pk} ({case.reported_name}): {done}{skipped}{state}."
 
 
 def report_case_outcome(
@@ -648,7 +648,7 @@ def act_on_cases_action(
         except ValidationError as error:
             model_admin.message_user(
                 request,
-                f"Case #{case.pk} ({case.reported_username}) refused: {' '.join(error.messages)}",
+                f"Case #{case.pk} ({case.reported_name}) refused: {' '.join(error.messages)}",
                 messages.ERROR,
             )
         else:

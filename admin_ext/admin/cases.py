@@ -9,8 +9,8 @@ handlers of ``case_actions`` and from there to ``moderation.services``.
 
 The case page costs the same number of queries whatever the number of
 reports, threads or notes: the reports in one query, every message of every
-reported thread in one (``Message.objects.thread_trees``), the timeline in one,
-the notes in one.
+reported thread in one (``Message.objects.thread_trees``), the names of the
+people in the reports' evidence in one, the timeline in one, the notes in one.
 """
 
 from __future__ import annotations
@@ -38,12 +38,13 @@ from unfold.decorators import action, display
 from unfold.views import ChangeList
 
 from admin_ext.admin import case_actions
-from admin_ext.admin.base import DeskModelAdmin, is_valid_id
+from admin_ext.admin.base import DeskChangeList, DeskModelAdmin, is_valid_id
 from admin_ext.admin.messages import MAX_TREE_INDENT, TREE_EXCERPT_CHARS
 from audit.models import AuditEntry
 from messaging.managers import walk_thread
 from messaging.models import Message
-from moderation.models import Case, Note, Report
+from moderation.evidence import Evidence, parse_moment, read_snapshots
+from moderation.models import DELETED_ACCOUNT, Case, Note, Report
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -82,7 +83,7 @@ def ordering_for(status: str) -> tuple[str, ...]:
     return CLOSED_ORDERING if status == CLOSED else queue_ordering()
 
 
-class QueueChangeList(ChangeList):
+class QueueChangeList(DeskChangeList):
     """Marks the column the queue is sorted by: Django guesses it from
     ``ModelAdmin.ordering`` or ``Meta.ordering`` (the latter here, wrongly), not
     from ``get_ordering``. Only the first key is marked: the rest break ties."""
@@ -131,85 +132,27 @@ class CaseReasonFilter(RadioFilter):
 # --- the case page's content -----------------------------------------------------------
 
 
-def parse_moment(value: Any) -> datetime.datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.datetime.fromisoformat(value)
-    except ValueError:
-        return None
-
-
-@dataclass
-class EvidenceMessage:
-    """One message of a report's snapshot (moderation/evidence.py)."""
-
-    role: str  # "parent", "reported" or "reply"
-    indent: int  # 0 to 2: parent, reported message, replies
-    id: Any
-    sender: str
-    receiver: str
-    timestamp: datetime.datetime | None
-    content: str
-    is_tombstone: bool
-    is_hidden: bool
-    edits: list[dict[str, Any]]
-
-    @classmethod
-    def from_snapshot(cls, role: str, data: Any, *, indent: int) -> EvidenceMessage | None:
-        if not isinstance(data, dict):
-            return None
-        edits = [
-            {
-                "edited_at": parse_moment(edit.get("edited_at")),
-                "edited_by": edit.get("edited_by") or "deleted account",
-                "old_content": str(edit.get("old_content", "")),
-            }
-            for edit in data.get("edits") or []
-            if isinstance(edit, dict)
-        ]
-        return cls(
-            role=role,
-            indent=indent,
-            id=data.get("id"),
-            sender=data.get("sender") or "deleted account",
-            receiver=data.get("receiver") or "deleted account",
-            timestamp=parse_moment(data.get("timestamp")),
-            content=str(data.get("content", "")),
-            is_tombstone=bool(data.get("is_tombstone")),
-            is_hidden=bool(data.get("is_hidden")),
-            edits=edits,
-        )
-
-
 @dataclass
 class ReportEvidence:
     report: Report
     reporter: str
-    taken_at: datetime.datetime | None
-    messages: list[EvidenceMessage]
+    evidence: Evidence
     message_exists: bool
 
 
-def report_evidence(report: Report, *, existing_ids: set[int]) -> ReportEvidence:
-    snapshot = report.evidence if isinstance(report.evidence, dict) else {}
-    parent = EvidenceMessage.from_snapshot("parent", snapshot.get("parent"), indent=0)
-    below = 1 if parent else 0  # the reported message sits under what it answered
-    shown = [
-        parent,
-        EvidenceMessage.from_snapshot("reported", snapshot.get("message"), indent=below),
-        *(
-            EvidenceMessage.from_snapshot("reply", reply, indent=below + 1)
-            for reply in snapshot.get("replies") or []
-        ),
+def reports_evidence(reports: list[Report], *, existing_ids: set[int]) -> list[ReportEvidence]:
+    """Each report with its snapshot as shown: the names of everyone in every
+    snapshot looked up in one query (moderation.evidence.read_snapshots)."""
+    snapshots = read_snapshots([report.evidence for report in reports])
+    return [
+        ReportEvidence(
+            report=report,
+            reporter=report.reporter.get_username() if report.reporter else DELETED_ACCOUNT,
+            evidence=evidence,
+            message_exists=report.reported_message_id in existing_ids,
+        )
+        for report, evidence in zip(reports, snapshots, strict=True)
     ]
-    return ReportEvidence(
-        report=report,
-        reporter=report.reporter.get_username() if report.reporter else "deleted account",
-        taken_at=parse_moment(snapshot.get("taken_at")),
-        messages=[message for message in shown if message is not None],
-        message_exists=report.reported_message_id in existing_ids,
-    )
 
 
 @dataclass
@@ -281,8 +224,8 @@ def user_notes_context(request: HttpRequest, user: AbstractBaseUser) -> dict[str
 
 
 def load_case_page(case: Case, *, with_notes: bool) -> CasePage:
-    """Reports, threads, timeline and notes of a case: four queries, whatever
-    their number."""
+    """Reports, threads, the names in the reports' evidence, timeline and notes of
+    a case: five queries, whatever their number."""
     page = CasePage()
     reports = list(case.reports.select_related("reporter").order_by("created_at", "id"))
     page.reported_ids = {report.reported_message_id for report in reports}
@@ -295,7 +238,7 @@ def load_case_page(case: Case, *, with_notes: bool) -> CasePage:
         page.messages.update((node.pk, node) for node, _indent in nodes)
         page.threads.append(ThreadView(root=root, nodes=nodes))
     existing_ids = set(page.messages)
-    page.evidence = [report_evidence(report, existing_ids=existing_ids) for report in reports]
+    page.evidence = reports_evidence(reports, existing_ids=existing_ids)
     page.timeline = list(
         AuditEntry.objects.filter(case_id=case.pk).order_by("-created_at", "-id")  # audit_case_idx
     )
@@ -351,7 +294,10 @@ class CaseAdmin(DeskModelAdmin):
     list_filter_submit = True
     list_per_page = 50
     search_fields = ("reported_username",)
-    search_help_text = "Search by the reported user's username (kept after account deletion)."
+    search_help_text = (
+        "Search by the reported user's username. A deleted account's cases keep no "
+        "name: they show as “deleted account” with the account's id."
+    )
     show_facets = admin.ShowFacets.NEVER  # a COUNT per choice, for nothing
     sortable_by = (
         "display_priority",
@@ -487,7 +433,7 @@ class CaseAdmin(DeskModelAdmin):
         obj: Case | None = None,
     ) -> HttpResponse:
         if obj is not None:
-            context["title"] = f"Case #{obj.pk}: {obj.reported_username}"
+            context["title"] = f"Case #{obj.pk}: {obj.reported_name}"
             context.update(self.case_page_context(request, obj, context.get("case_forms") or {}))
         return super().render_change_form(request, context, add, change, form_url, obj)
 
@@ -570,16 +516,14 @@ class CaseAdmin(DeskModelAdmin):
     @display(description="reported user", ordering="reported_username")
     def display_reported_user(self, case: Case) -> str:
         if case.reported_user_id is None:
-            return f"{case.reported_username} (deleted account)"
+            return f"{DELETED_ACCOUNT} #{case.account_id}"
         return case.reported_username
 
     @display(description="account")
     def display_account(self, case: Case) -> SafeString:
         if case.reported_user_id is None:
             return format_html(
-                '{} <span class="caseadmin-muted">(deleted account #{})</span>',
-                case.reported_username,
-                case.account_id,
+                '{} <span class="caseadmin-muted">#{}</span>', DELETED_ACCOUNT, case.account_id
             )
         return format_html(
             '<a href="{}" class="msgadmin-link">{}</a> · <a href="{}" class="msgadmin-link">'

@@ -5,33 +5,29 @@ carrying a marker (``MARKER``): messages sent, answered and answering, edited by
 them and by a moderator through the admin, messages received, notifications,
 versions (django-simple-history), their account changed in the admin, a failed
 login on their name, cached thread views and dashboard, a background export of
-the messages, a deletion job. Their account is then deleted, and every text
-column of every table (the history tables, the admin log, the task results and
-the decoded sessions included) and every cache entry is searched for the marker.
+the messages, a deletion job. Their account is then deleted, and every table,
+the cache, the files under MEDIA_ROOT and every log record of the scenario are
+searched for the marker (``tests/reliability/privacy_scan.py``).
 
 It may stay only in the audit log's names (``AuditEntry.target_username``, and
 ``actor_username`` when the person deleted themselves): the append-only record
 of who did what to whom; and, because they were reported, in the evidence of
 their case while its retention lasts (the snapshot of the reported messages,
-the case's username, the notes on the case). Once the retention ends and
-``purge_expired_evidence`` runs, only the audit log's names are left.
+the notes on the case; not the case's username, which goes at once). Once the
+retention ends and ``purge_expired_evidence`` runs, only the audit log's names
+are left. ``test_privacy_scan_people.py`` does the same for a reporter and for
+someone who only talked with a reported person.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
-import pickle
+import logging
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.apps import apps
 from django.conf import settings
-from django.contrib.sessions.models import Session
-from django.core.cache import caches
-from django.core.cache.backends.locmem import LocMemCache
-from django.core.cache.backends.redis import RedisCache
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
@@ -44,102 +40,34 @@ from jobs import services as job_services
 from jobs.models import Job
 from messaging import services
 from messaging.models import Message
+from moderation import retention
 from moderation import services as moderation_services
 from moderation.models import Case
 from tests.admin_ext.admin_forms import INLINE_MANAGEMENT_FORMS
 from tests.factories import PASSWORD, UserFactory
 from tests.jobs.worker import run_db_worker
+from tests.reliability.privacy_scan import (
+    UNMODELLED_TABLES,
+    cache_hits,
+    capturing_logs,
+    client_of,
+    database_hits,
+    file_hits,
+    log_hits,
+    scanned_models,
+)
 
 pytestmark = pytest.mark.django_db
 
 MARKER = "qz7"  # in the username and in everything the person writes
 USERNAME = f"{MARKER}-person"
-TEXT_TYPES = {
-    "CharField",
-    "TextField",
-    "JSONField",
-    "EmailField",
-    "SlugField",
-    "URLField",
-    "FilePathField",
-    "FileField",
-    "ImageField",
-    "GenericIPAddressField",
-    "BinaryField",
-}
-# Tables no model stands for: Django's own bookkeeping, never personal data.
-UNMODELLED_TABLES = {"django_migrations"}
 
 
-# --- the scan ---------------------------------------------------------------------------------
-
-
-def scanned_models():
-    return [
-        model
-        for model in apps.get_models(include_auto_created=True)
-        if model._meta.managed and not model._meta.proxy
-    ]
-
-
-def as_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bytes | memoryview):
-        return bytes(value).decode("utf-8", errors="replace")
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False, default=str)  # JSONField: as text
-
-
-def database_hits() -> set[tuple[str, str]]:
-    """(table, column) of every value holding the marker, every row of every table."""
-    hits = set()
-    for model in scanned_models():
-        fields = [
-            field
-            for field in model._meta.concrete_fields
-            if field.get_internal_type() in TEXT_TYPES
-        ]
-        if not fields:
-            continue
-        for values in model._base_manager.values_list(*(field.attname for field in fields)):
-            for field, value in zip(fields, values, strict=True):
-                if MARKER in as_text(value).lower():
-                    hits.add((model._meta.db_table, field.column))
-    # Session data is signed and encoded: search it decoded.
-    for session in Session.objects.all():
-        if MARKER in json.dumps(session.get_decoded(), default=str).lower():
-            hits.add(("django_session", "session_data (decoded)"))
-    return hits
-
-
-def cache_hits() -> list[str]:
-    """Keys of cache entries whose key or value holds the marker: the local-memory
-    store as it is held, or every key of the Redis database (SCAN, GET)."""
-    backend = caches["default"]
-    if isinstance(backend, LocMemCache):
-        entries = [(key.encode(), value) for key, value in backend._cache.items()]
-    elif isinstance(backend, RedisCache):
-        client = backend._cache.get_client(None)
-        entries = []
-        for key in client.scan_iter(count=1000):
-            assert client.type(key) == b"string", f"{key!r}: not a Django cache entry"
-            entries.append((key, client.get(key)))
-    else:
-        raise AssertionError(f"no way to scan {type(backend).__name__}")
-    hits = []
-    for key, stored in entries:
-        if stored is None:  # expired meanwhile
-            continue
-        text = stored if isinstance(stored, bytes) else str(stored).encode()
-        # Pickles hold strings as UTF-8 bytes; search the object too, when it is
-        # one (an int is stored as such).
-        with contextlib.suppress(Exception):
-            text += repr(pickle.loads(stored)).encode()  # noqa: S301 - our own cache
-        if MARKER.encode() in key.lower() or MARKER.encode() in text.lower():
-            hits.append(key.decode())
-    return hits
+@pytest.fixture
+def logs():
+    """Every log record of the test, from its first fixture on."""
+    with capturing_logs() as keeper:
+        yield keeper
 
 
 def test_the_scan_covers_every_table_of_the_database():
@@ -160,15 +88,9 @@ def export_form() -> dict[str, str]:
     return {"format": "0", "resource": "0", **{f"messageresource_{name}": "on" for name in fields}}
 
 
-def client_of(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 @pytest.fixture
 def full_life(
-    settings, tmp_path, moderator, superuser, bob, django_capture_on_commit_callbacks
+    logs, settings, tmp_path, moderator, superuser, bob, django_capture_on_commit_callbacks
 ) -> dict:
     """The person, their clients, and the export job written about them."""
     settings.MEDIA_ROOT = tmp_path
@@ -243,6 +165,9 @@ def full_life(
     assert export_job.status == Job.Status.SUCCEEDED, export_job.error
     export_file = Path(settings.MEDIA_ROOT) / export_job.result["file"]
     assert MARKER in export_file.read_text(encoding="utf-8")
+    # Moderators look for the person: the search words travel in query strings.
+    moderator_client.get(reverse("admin:moderation_case_changelist"), {"q": MARKER})
+    moderator_client.get(reverse("admin:messaging_message_changelist"), {"q": MARKER})
     return {
         "person": person,
         "them": them,
@@ -253,9 +178,9 @@ def full_life(
     }
 
 
-def test_before_the_deletion_the_scan_finds_the_person_everywhere(full_life):
+def test_before_the_deletion_the_scan_finds_the_person_everywhere(full_life, logs):
     # The scan sees what it must not find afterwards (so its silence means something).
-    hits = database_hits()
+    hits = database_hits(MARKER)
 
     assert {
         ("auth_user", "username"),
@@ -274,7 +199,11 @@ def test_before_the_deletion_the_scan_finds_the_person_everywhere(full_life):
     } <= hits
     if apps.is_installed("axes"):
         assert ("axes_accessattempt", "username") in hits
-    assert len(cache_hits()) >= 3  # two thread views each of two people, the dashboard
+    assert len(cache_hits(MARKER)) >= 3  # two thread views each of two people, the dashboard
+    assert file_hits(MARKER) == [str(full_life["export_file"].relative_to(settings.MEDIA_ROOT))]
+    # The log scan sees every record of the scenario, any logger, any level.
+    logging.getLogger("messaging.services").debug("looked at %s", USERNAME)
+    assert log_hits(logs, MARKER) == [f"messaging.services DEBUG looked at {USERNAME}"]
 
 
 def delete_in_the_admin(life, moderator, django_capture_on_commit_callbacks):
@@ -316,7 +245,7 @@ def delete_themselves(life, moderator, django_capture_on_commit_callbacks):
     "delete", [delete_in_the_admin, delete_by_a_job, delete_themselves], ids=lambda f: f.__name__
 )
 def test_after_the_deletion_only_the_audit_log_names_the_person(
-    full_life, moderator, delete, django_capture_on_commit_callbacks
+    full_life, logs, moderator, delete, django_capture_on_commit_callbacks
 ):
     person = full_life["person"]
 
@@ -337,17 +266,16 @@ def test_after_the_deletion_only_the_audit_log_names_the_person(
     if deleted_themselves:
         audit_names.add(("audit_auditentry", "actor_username"))
     # Their case's evidence stays, exactly, while its retention lasts: the
-    # snapshot of their reported message, the case's username and the note on
-    # the case (the note on the person went with the account).
-    evidence = {
-        ("moderation_report", "evidence"),
-        ("moderation_case", "reported_username"),
-        ("moderation_note", "text"),
-    }
-    assert database_hits() == audit_names | evidence
-    assert cache_hits() == []
+    # snapshot of their reported message and the note on the case (the note on
+    # the person went with the account; the case no longer keeps their name).
+    evidence = {("moderation_report", "evidence"), ("moderation_note", "text")}
+    assert database_hits(MARKER) == audit_names | evidence
+    assert cache_hits(MARKER) == []
+    assert file_hits(MARKER) == []
+    assert log_hits(logs, MARKER) == []
     case = Case.objects.get()
     assert (case.status, case.resolution, case.reported_user) == ("closed", "account_deleted", None)
+    assert (case.account_id, case.reported_name) == (person.pk, "deleted account")
     assert case.retain_until > timezone.now() + timedelta(days=89)
     # The audit log keeps their name where it records what was done to them: the
     # deletion, and the moderator's edit of their message.
@@ -369,17 +297,18 @@ def test_after_the_deletion_only_the_audit_log_names_the_person(
 
 
 def test_once_the_evidence_is_purged_only_the_audit_log_names_the_person(
-    full_life, moderator, django_capture_on_commit_callbacks
+    full_life, logs, moderator, django_capture_on_commit_callbacks
 ):
     delete_in_the_admin(full_life, moderator, django_capture_on_commit_callbacks)
     retention_end = Case.objects.get().retain_until
 
     # A day before the end nothing goes; after it, the evidence does.
-    assert moderation_services.purge_expired_evidence(now=retention_end - timedelta(days=1)) == 0
-    assert ("moderation_report", "evidence") in database_hits()
-    assert moderation_services.purge_expired_evidence(now=retention_end) == 1
+    assert retention.purge_expired_evidence(now=retention_end - timedelta(days=1)) == 0
+    assert ("moderation_report", "evidence") in database_hits(MARKER)
+    assert retention.purge_expired_evidence(now=retention_end) == 1
 
-    assert database_hits() == {("audit_auditentry", "target_username")}
+    assert database_hits(MARKER) == {("audit_auditentry", "target_username")}
+    assert log_hits(logs, MARKER) == []
     assert AuditEntry.objects.filter(
-        action=AuditEntry.Action.EVIDENCE_PURGED, target_username=USERNAME
+        action=AuditEntry.Action.EVIDENCE_PURGED, target_user_id=full_life["person"].pk
     ).exists()

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from moderation.models import Case
-from moderation.services import purge_expired_evidence
+from moderation.retention import purge_expired_evidence
 
 
 class Command(BaseCommand):
