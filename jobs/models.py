@@ -44,6 +44,10 @@ class Job(models.Model):
     result = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    # Export jobs: account deletions that reached this job while it was queued or
+    # running. A file is published only if none did since its rows were read
+    # (jobs.export_files).
+    deletions_seen = models.PositiveIntegerField(default=0)
     task_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)

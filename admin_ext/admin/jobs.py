@@ -10,18 +10,18 @@ or a superuser who may view jobs:
   audits it.
 - **Download** the file of a finished export (``<id>/download/``), which also
   needs the export permission of the exported model. Only files under
-  ``MEDIA_ROOT/exports`` are ever served, whatever the job's result says.
+  ``MEDIA_ROOT/exports`` are ever served, whatever the job's result says
+  (``jobs.export_files.stored_export_file``), and none once an account deletion
+  committed after it was written.
 """
 
 from __future__ import annotations
 
 import datetime
 import logging
-from pathlib import Path, PurePosixPath
 from typing import Any
 
 from django.apps import apps
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -41,13 +41,12 @@ from unfold.contrib.filters.admin import RadioFilter
 from unfold.decorators import action, display
 
 from admin_ext.admin.base import DeskModelAdmin, ReadOnlyAdminMixin
+from jobs.export_files import stored_export_file
 from jobs.models import STALLED_AFTER, Job
 from jobs.services import retry_job
 
 logger = logging.getLogger(__name__)
 
-# Export jobs write their files here (relative to MEDIA_ROOT); nothing else is served.
-EXPORTS_DIRECTORY = "exports"
 # The job's page reloads itself this often (seconds) while a worker may change it.
 REFRESH_SECONDS = 2
 
@@ -71,30 +70,6 @@ def stalled_jobs(queryset: QuerySet) -> QuerySet:
     return queryset.filter(status=Job.Status.RUNNING).filter(
         Q(heartbeat_at__lt=silent_since) | Q(heartbeat_at__isnull=True, started_at__lt=silent_since)
     )
-
-
-def export_file_path(job: Job) -> Path | None:
-    """The file of a finished export job, or None when there is none to serve.
-
-    ``job.result["file"]`` is a path relative to MEDIA_ROOT written by the export
-    handler. It is not trusted: an absolute path, a ``..`` part, or anything
-    that resolves (symbolic links included) outside MEDIA_ROOT/exports is refused.
-    """
-    name = job.result.get("file") if isinstance(job.result, dict) else None
-    if not isinstance(name, str) or not name:
-        return None
-    relative = PurePosixPath(name)
-    if relative.is_absolute() or ".." in relative.parts or "\\" in name:
-        return None
-    media_root = Path(settings.MEDIA_ROOT)
-    try:
-        exports_directory = (media_root / EXPORTS_DIRECTORY).resolve()
-        file_path = (media_root / relative).resolve()
-    except (OSError, ValueError):  # a NUL byte, a symlink loop
-        return None
-    if not file_path.is_relative_to(exports_directory) or not file_path.is_file():
-        return None
-    return file_path
 
 
 def export_permission(job: Job) -> str | None:
@@ -307,7 +282,7 @@ class JobAdmin(ReadOnlyAdminMixin, DeskModelAdmin):
             raise Http404("This export names no model.")
         if not request.user.has_perm(permission):
             raise PermissionDenied
-        file_path = export_file_path(job)
+        file_path = stored_export_file(job)
         if file_path is None:
             logger.warning("Job %s: export file %r refused or missing", job.pk, job.result)
             raise Http404("The file of this export is not available.")

@@ -7,5 +7,7 @@
 - ``selection``: the rows of the changelist (filters, search, ordering), for a request
   or rebuilt for a background job.
 - ``mixins``: the admin integration (``CsvExportAdminMixin``): stream, or start a job.
-- ``files``: the ``Job.Kind.EXPORT`` handler's work: the file under MEDIA_ROOT/exports.
+- ``audit``: the one audit entry of an export, keeping no search words.
+- ``files``: the ``Job.Kind.EXPORT`` handler (registered in ``AdminExtConfig.ready``);
+  the file itself is written, served and forgotten by ``jobs.export_files``.
 """

@@ -3,93 +3,119 @@
 The job's params say what to export, never message text: the model label, the
 resource and its field names, the changelist's query string (``filters``) and
 search term. The rows are rebuilt as the moderator's changelist selected them
-(``selection.rebuild_export_queryset``), written in chunks to a temporary file
-next to the target, then renamed, so a half-written file is never served. Safe
-to run again (a retry rewrites the file from the start).
+(``selection.rebuild_export_queryset``) and written by ``jobs.export_files``,
+which publishes the file only if no account deletion committed since the rows
+were read. Safe to run again (a retry rewrites the file from the start).
+
+The search words and text filters may name a person: the job keeps them only
+while it runs. When it ends, succeeded or failed, its params keep the selecting
+part of the filters alone (ids, dates, choices; ``audit.audited_selection``);
+a retry of a job whose search was forgotten is refused with a message, rather
+than exporting other rows than the moderator chose.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
+from django.contrib.admin.views.main import ORDER_VAR
+from django.http import QueryDict
 
+from admin_ext.exports.audit import EXPORT_FORMAT, audited_selection, record_export
 from admin_ext.exports.csv_writer import write_csv
-from admin_ext.exports.mixins import EXPORT_FORMAT
 from admin_ext.exports.resources import export_columns
 from admin_ext.exports.selection import rebuild_export_queryset
-from audit.models import AuditEntry
-from audit.services import record_audit_entry
+from jobs.export_files import export_file_name, write_export_file_for_job
 from jobs.models import Job
 from jobs.services import Progress
 
-# Under MEDIA_ROOT; never served publicly (downloads go through a view that
-# checks permissions).
-EXPORTS_DIR = "exports"
-
-
-def export_file_path(*, job_id: int, model_label: str) -> str:
-    """Where a job's file goes, relative to MEDIA_ROOT: exports/<job>-<app>-<model>.csv."""
-    return f"{EXPORTS_DIR}/{job_id}-{model_label.replace('.', '-')}.csv"
+# Set in params when the job forgot a search or text filter it was given.
+SELECTION_FORGOTTEN = "selection_forgotten"
 
 
 def write_export_file(job: Job, progress: Progress) -> dict[str, Any]:
-    """The EXPORT job handler: write the file, audit the export, return what a
-    download needs (the file's path under MEDIA_ROOT, the row count, the model)."""
+    """The EXPORT job handler: write and publish the file, audit the export,
+    return what a download needs (the file's path under MEDIA_ROOT, the row
+    count, the model); forget the search words whatever happens."""
     params = job.params
-    if params.get("format", EXPORT_FORMAT) != EXPORT_FORMAT:
-        raise ValueError(f"Unknown export format {params['format']!r}: only CSV is written.")
-    model_label = params["model"]
-    model_admin, request, queryset = rebuild_export_queryset(
-        model_label=model_label, filters=params.get("filters", ""), user=job.started_by
-    )
-    resource_class = next(
-        (
-            resource_class
-            for resource_class in model_admin.get_export_resource_classes(request)
-            if resource_class.__name__ == params["resource"]
-        ),
-        None,
-    )
-    if resource_class is None:
-        raise ValueError(f"Unknown export resource {params['resource']!r} for {model_label}.")
-    columns = export_columns(resource_class, params["fields"])
-
-    relative_path = export_file_path(job_id=job.pk, model_label=model_label)
-    target = Path(settings.MEDIA_ROOT) / relative_path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # mkstemp: a unique name in the same directory (so the rename is atomic), and
-    # readable by this account only.
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{job.pk}-", suffix=".part")
+    selection: dict[str, Any] | None = None
     try:
-        with open(handle, "w", encoding="utf-8", newline="") as file:
-            rows = write_csv(file, queryset, columns, on_chunk=progress.advance)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        if params.get(SELECTION_FORGOTTEN):
+            raise ValueError(
+                "This export's search or text filter was forgotten when it ended (it may "
+                "name a person), so it cannot be run again: export again from the list."
+            )
+        if params.get("format", EXPORT_FORMAT) != EXPORT_FORMAT:
+            raise ValueError(f"Unknown export format {params['format']!r}: only CSV is written.")
+        model_label = params["model"]
+        filters = params.get("filters", "")
+        model_admin, request, queryset = rebuild_export_queryset(
+            model_label=model_label, filters=filters, user=job.started_by
+        )
+        selection = audited_selection(model_admin, request, filters)
+        resource_class = next(
+            (
+                resource_class
+                for resource_class in model_admin.get_export_resource_classes(request)
+                if resource_class.__name__ == params["resource"]
+            ),
+            None,
+        )
+        if resource_class is None:
+            raise ValueError(f"Unknown export resource {params['resource']!r} for {model_label}.")
+        columns = export_columns(resource_class, params["fields"])
+        fields = [column.name for column in columns]
 
-    record_audit_entry(
-        action=AuditEntry.Action.EXPORT,
-        actor=job.started_by,
-        details={
-            "model": model_label,
-            "filters": params.get("filters", ""),
-            "rows": rows,
-            "format": EXPORT_FORMAT,
-            "job_id": job.pk,
-            "fields": [column.name for column in columns],
-        },
-    )
-    # The selection is written (and audited): the job need not keep the search
-    # words, which may name a person (privacy: nothing outlives an account
-    # deletion but the audit log).
-    Job.objects.filter(pk=job.pk).update(
-        params={key: value for key, value in params.items() if key not in ("filters", "search")}
-    )
-    return {"file": relative_path, "rows": rows, "model": model_label}
+        def start_again() -> None:
+            progress.done = 0
+            progress.flush()
+
+        name = export_file_name(job_id=job.pk, model_label=model_label)
+        rows = write_export_file_for_job(
+            job,
+            name=name,
+            write=lambda file: write_csv(file, queryset, columns, on_chunk=progress.advance),
+            record=lambda rows: record_export(
+                actor=job.started_by,
+                model_admin=model_admin,
+                request=request,
+                filters=filters,
+                rows=rows,
+                fields=fields,
+                job_id=job.pk,
+            ),
+            on_restart=start_again,
+        )
+        return {"file": name, "rows": rows, "model": model_label}
+    finally:
+        forget_search(job, selection=selection)
+
+
+def forget_search(job: Job, *, selection: dict[str, Any] | None) -> None:
+    """Keep in the job's params only the selecting part of its filters
+    (``selection``, from ``audited_selection``; None when it could not be worked
+    out, and then none of them stays)."""
+    params = dict(job.params)
+    if params.get(SELECTION_FORGOTTEN):
+        return  # forgotten already
+    filters = params.pop("filters", "")
+    searched = bool(params.pop("search", ""))
+    if filters or searched:
+        if selection is not None:
+            params["filters"] = selection["filters"]
+        if (
+            searched
+            or selection is None
+            or selection["search"]
+            or selection["text_filters"]
+            or _names(selection["filters"]) | {ORDER_VAR} != _names(filters) | {ORDER_VAR}
+        ):
+            # What went (search words, a text filter's value) selected rows: a
+            # retry without it would export others.
+            params[SELECTION_FORGOTTEN] = True
+    if params != job.params:
+        Job.objects.filter(pk=job.pk).update(params=params)
+
+
+def _names(query_string: str) -> set[str]:
+    return set(QueryDict(query_string))

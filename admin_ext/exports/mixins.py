@@ -14,8 +14,9 @@ in memory and only strips a leading "=":
   the moderator is sent to the job's page.
 
 Either way the rows are the changelist's (``selection``), every text cell is
-sanitised, and one audit entry records the export: when the stream starts, or
-when the job's file is complete.
+sanitised, and one audit entry records the export (``audit.record_export``, which
+keeps no search words): when the stream starts, or when the job's file is
+published.
 """
 
 from __future__ import annotations
@@ -46,15 +47,12 @@ from import_export.formats import base_formats
 from import_export.resources import ModelResource
 from unfold.contrib.import_export.forms import SelectableFieldsExportForm
 
+from admin_ext.exports.audit import EXPORT_FORMAT, record_export
 from admin_ext.exports.csv_writer import ExportColumn, stream_csv
 from admin_ext.exports.resources import UnknownExportField, export_columns
 from admin_ext.exports.selection import changelist_filters, search_term
-from audit.models import AuditEntry
-from audit.services import record_audit_entry
 from jobs.models import Job
 from jobs.services import start_job
-
-EXPORT_FORMAT = "csv"
 
 
 class CsvExportForm(SelectableFieldsExportForm):
@@ -152,17 +150,14 @@ class CsvExportAdminMixin(ExportMixin):
                     "format": EXPORT_FORMAT,
                 },
             )
-        record_audit_entry(
-            action=AuditEntry.Action.EXPORT,
+        record_export(
             actor=request.user,
-            details={
-                "model": label,
-                "filters": filters,
-                "rows": rows,
-                "format": EXPORT_FORMAT,
-                "job_id": None,
-                "fields": [column.name for column in columns],
-            },
+            model_admin=self,
+            request=request,
+            filters=filters,
+            rows=rows,
+            fields=[column.name for column in columns],
+            job_id=None,
         )
         response = StreamingHttpResponse(
             stream_csv(queryset, columns), content_type="text/csv; charset=utf-8"

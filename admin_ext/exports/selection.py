@@ -85,5 +85,5 @@ def rebuild_export_queryset(
         model_admin.admin_site.has_permission(request)
         and model_admin.has_export_permission(request)
     ):
-        raise PermissionDenied(f"{user.get_username()} may not export {model_label} any more.")
+        raise PermissionDenied(f"Account {user.pk} may not export {model_label} any more.")
     return model_admin, request, model_admin.get_export_queryset(request)

@@ -17,11 +17,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
-from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
@@ -31,6 +29,7 @@ from django.db.models import Count, F, Q
 
 from audit.models import AuditEntry
 from audit.services import record_audit_entry
+from jobs.export_files import forget_export_files_on_commit
 from messaging.models import Message, MessageHistory, Notification
 from messaging.stats import forget_dashboard_figures_on_commit
 from messaging.thread_cache import forget_thread_views_on_commit
@@ -166,13 +165,17 @@ def delete_account(
     locked_user._account_content_erased = True
     locked_user.delete()
     record_account_deletion(summary, actor=actor, reason=reason, case_id=case_id)
+    # Ids and counts only: the log outlives the account, so no username and no
+    # reason (free text, which may name the person; the audit entry keeps it).
+    counts = {
+        key: value for key, value in summary.as_dict().items() if key not in ("user_id", "username")
+    }
     logger.info(
-        "Account %s (%s) deleted by %s: %s; reason: %r",
+        "Account %s deleted by %s (case %s): %s",
         summary.user_id,
-        summary.username,
         getattr(actor, "pk", None),
-        summary.as_dict(),
-        reason,
+        case_id,
+        counts,
     )
     return summary
 
@@ -221,7 +224,7 @@ def erase_account_content(user: AbstractBaseUser) -> AccountDeletionSummary:
         received_messages_kept += receiver_id == user.pk
     forget_thread_views_on_commit(participants)
     forget_dashboard_figures_on_commit()
-    remove_export_files_on_commit()
+    forget_export_files_on_commit()
     plan = _plan_threads(user)
 
     notifications_deleted, _ = Notification.objects.filter(
@@ -271,36 +274,6 @@ def _forget_failed_logins(username: str) -> None:
         from axes.utils import reset
 
         reset(username=username)
-
-
-def remove_export_files_on_commit() -> None:
-    """Once the current transaction commits, remove every finished export file.
-
-    An export file is a copy of rows as they were when it was written: any file
-    written before an account deletion may hold that person's messages or name,
-    and nothing short of reading it says which. So they all go (the export jobs
-    stay, with their counts; their download answers that the file is gone, and a
-    new export is one click). An export being written while the deletion commits
-    is not covered: it may still hold rows it read before.
-    """
-    from admin_ext.exports.files import EXPORTS_DIR  # the admin writes them
-
-    def remove() -> None:
-        removed = 0
-        for path in (Path(settings.MEDIA_ROOT) / EXPORTS_DIR).glob("*.csv"):
-            try:
-                path.unlink()
-            except FileNotFoundError:
-                continue  # removed by another deletion meanwhile
-            except OSError:
-                # The deletion is committed: report, never fail it now.
-                logger.exception("Could not remove export file %s", path.name)
-                continue
-            removed += 1
-        if removed:
-            logger.info("Removed %d export files written before an account deletion", removed)
-
-    transaction.on_commit(remove)
 
 
 class AccountDeletionPreview(AccountDeletionCounts):

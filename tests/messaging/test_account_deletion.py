@@ -241,8 +241,15 @@ def test_deleting_an_account_that_is_already_gone_says_so(alice):
 
 # --- query budget -----------------------------------------------------------------------
 
+# Set-based whatever the size of the account: 30 for the deletion itself, then
+# (issue "Trust") the mark on running export jobs (jobs.export_files; on
+# PostgreSQL also its advisory lock), the four updates taking the person's name
+# out of cases, reports, notes and jobs (moderation.retention, jobs.signals),
+# and django-otp's recovery codes collected by the cascade.
+DELETION_QUERY_BUDGET = 37
 
-def test_deleting_an_account_with_10000_messages_takes_at_most_30_queries(
+
+def test_deleting_an_account_with_10000_messages_takes_in_at_most_a_fixed_number_of_queries(
     alice, bob, carol, django_assert_max_num_queries
 ):
     # 10,000 messages by alice: 5,000 threads of two (alice's root, alice's reply),
@@ -290,7 +297,7 @@ def test_deleting_an_account_with_10000_messages_takes_at_most_30_queries(
     )  # fmt: skip
     assert Message.objects.filter(sender=alice).count() == 10_000
 
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(DELETION_QUERY_BUDGET):
         summary = services.delete_account(alice)
 
     assert summary.messages_deleted == 10_000 - 1250
@@ -322,7 +329,7 @@ def test_many_tombstones_are_written_in_a_bounded_number_of_statements(
         ]
     )
 
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(DELETION_QUERY_BUDGET):
         summary = services.delete_account(alice)
 
     assert summary.messages_tombstoned == 3000
