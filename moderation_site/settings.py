@@ -15,6 +15,8 @@ from django.templatetags.static import static
 from django.urls import reverse_lazy
 from django.utils.csp import CSP
 
+from moderation_site import roles
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -359,7 +361,14 @@ EVIDENCE_RETENTION_DAYS = env_int("EVIDENCE_RETENTION_DAYS", 90)
 
 
 def _can(permission: str):
-    return lambda request: request.user.has_perm(permission)
+    """A sidebar entry for those whose role may see the list (the role policy)
+    and who hold ``<app>.view_<model>``."""
+    app_label, codename = permission.split(".")
+    model_label = f"{app_label}.{codename.removeprefix('view_')}"
+    return lambda request: (
+        roles.allows(request.user, model_label, roles.Page.LIST)
+        and request.user.has_perm(permission)
+    )
 
 
 UNFOLD = {

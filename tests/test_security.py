@@ -360,6 +360,9 @@ from django.core.management import call_command
 from django.test import Client
 
 call_command("migrate", verbosity=0)
+# As the README's production section does: with DEBUG off, pages name their static
+# files from collectstatic's manifest (STATIC_ROOT: a temporary folder).
+call_command("collectstatic", "--noinput", verbosity=0)
 get_user_model().objects.create_user("prod-user", password="a long enough passphrase 2026")
 client = Client(HTTP_HOST="moderation.example")
 
@@ -386,9 +389,12 @@ print(json.dumps({
 
 @pytest.fixture(scope="module")
 def production(tmp_path_factory) -> dict[str, Any]:
-    database = tmp_path_factory.mktemp("production") / "production.sqlite3"
+    folder = tmp_path_factory.mktemp("production")
     env = clean_env(
-        **PRODUCTION_ENV, SECRET_KEY=production_secret_key(), DATABASE_URL=f"sqlite:///{database}"
+        **PRODUCTION_ENV,
+        SECRET_KEY=production_secret_key(),
+        DATABASE_URL=f"sqlite:///{folder / 'production.sqlite3'}",
+        STATIC_ROOT=str(folder / "static"),
     )
 
     result = run_python("-c", PRODUCTION_REQUESTS, env=env)

@@ -18,7 +18,8 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 # Every variable the settings read, plus what would point the child elsewhere.
 # Removed from the inherited environment so the machine running the tests (for
-# example .ci/run with DATABASE_URL and REDIS_URL) cannot change the outcome.
+# example .ci/run with DATABASE_URL and REDIS_URL) cannot change the outcome. The
+# browser tests' DJANGO_ALLOW_ASYNC_UNSAFE too: check --deploy refuses it (async.E001).
 SETTINGS_VARIABLES = {
     "ALLOWED_HOSTS",
     "AXES_COOLOFF_MINUTES",
@@ -31,12 +32,15 @@ SETTINGS_VARIABLES = {
     "DATABASE_CONN_MAX_AGE",
     "DATABASE_URL",
     "DEBUG",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
     "DJANGO_SETTINGS_MODULE",
     "LOG_LEVEL",
     "REDIS_URL",
     "REQUIRE_POSTGRES_AND_REDIS",
     "SECRET_KEY",
     "SESSION_COOKIE_SECURE",
+    "STAFF_2FA",
+    "STATIC_ROOT",
     "THREAD_VIEW_CACHE_SECONDS",
 }
 

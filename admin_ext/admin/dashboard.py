@@ -24,6 +24,7 @@ from django.utils.safestring import SafeString
 
 from audit.models import AuditEntry
 from messaging.stats import dashboard_figures
+from moderation_site import roles
 
 # unfold must precede admin_ext in INSTALLED_APPS, so its admin/index.html is found
 # before any app's override: the dashboard template gets a name of its own.
@@ -88,8 +89,12 @@ def dashboard_callback(request: HttpRequest, context: dict[str, Any]) -> dict[st
     # those who may read messages. The moderation figures count cases and
     # moderators' work: only for those who may see cases. Other staff get the
     # plain app list.
-    shows_messages = request.user.has_perm("messaging.view_message")
-    shows_cases = request.user.has_perm("moderation.view_case")
+    shows_messages = roles.allows(
+        request.user, "messaging.message", roles.Page.LIST
+    ) and request.user.has_perm("messaging.view_message")
+    shows_cases = roles.allows(
+        request.user, "moderation.case", roles.Page.LIST
+    ) and request.user.has_perm("moderation.view_case")
     if not (shows_messages or shows_cases):
         return context
     figures = dashboard_figures()

@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -16,7 +16,7 @@ from admin_ext.admin.dashboard import humanise_duration
 from messaging import services
 from moderation.models import Case
 from moderation.services import act_on_case
-from tests.factories import MessageFactory, UserFactory, reported_message
+from tests.factories import MessageFactory, ModeratorFactory, UserFactory, reported_message
 
 pytestmark = pytest.mark.django_db
 
@@ -71,8 +71,12 @@ def case_work(moderator):
 
 
 def staff_with(*codenames: str):
-    user = UserFactory(username="clerk", is_staff=True)
-    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    """A moderator whose group holds only ``codenames`` (the role allows the
+    figures; Django's permissions choose which)."""
+    user = ModeratorFactory(username="clerk")
+    Group.objects.get(name="Moderators").permissions.set(
+        Permission.objects.filter(codename__in=codenames)
+    )
     return user
 
 
@@ -320,6 +324,22 @@ def test_staff_without_message_permission_see_no_figures(client, django_user_mod
     assert "dashboard" not in response.context
     assert "dashboard-figures" not in response.content.decode()
     assert not any('"messaging_message"' in query["sql"] for query in queries)
+
+
+def test_staff_outside_the_group_see_no_figures_whatever_was_granted_by_hand(client):
+    # The role policy caps a permission given to the account itself.
+    clerk = UserFactory(username="clerk", is_staff=True)
+    clerk.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_message", "view_case"])
+    )
+    client.force_login(clerk)
+    reported_message()
+
+    response = client.get(reverse("admin:index"))
+
+    assert response.status_code == 200
+    assert "dashboard" not in response.context
+    assert "dashboard-figures" not in response.content.decode()
 
 
 def test_a_non_staff_user_is_sent_to_the_admin_login(client, alice):
