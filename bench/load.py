@@ -290,49 +290,104 @@ def run_client(
     username = client["username"]
     thread_ids = list(client["message_ids"])
     own_ids = list(client["own_message_ids"])
-    kinds, weights = list(MIX), list(MIX.values())
+    recipients = [name for name in receivers if name != username]
     sequence = 0
     while budget.take():
-        kind = rng.choices(kinds, weights)[0]
-        if kind in {"thread", "reply"} and not thread_ids:
-            kind = "inbox"
-        if kind == "edit" and not own_ids:
-            kind = "send"
+        kind = _next_request_kind(rng, thread_ids=thread_ids, own_ids=own_ids)
         sequence += 1
         text = f"load {number}-{sequence} {uuid.uuid4().hex}"
         try:
-            if kind == "inbox":
-                reply = user.request("GET", "/")
-            elif kind == "thread":
-                reply = user.request("GET", f"/messages/{rng.choice(thread_ids)}/")
-            elif kind in ADMIN_CHANGELISTS:
-                reply = moderator.request("GET", ADMIN_CHANGELISTS[kind])
-            elif kind == "send":
-                form = {
-                    "csrfmiddlewaretoken": user.csrf_token(),
-                    "receiver": rng.choice([name for name in receivers if name != username]),
-                    "content": text,
-                }
-                reply = user.request("POST", "/messages/new/", form)
-            elif kind == "reply":
-                form = {"csrfmiddlewaretoken": user.csrf_token(), "content": text}
-                reply = user.request("POST", f"/messages/{rng.choice(thread_ids)}/reply/", form)
-            else:  # edit
-                message_id = rng.choice(own_ids)
-                form = {"csrfmiddlewaretoken": user.csrf_token(), "content": text}
-                reply = user.request("POST", f"/messages/{message_id}/edit/", form)
+            reply = _send_request(
+                kind,
+                rng=rng,
+                user=user,
+                moderator=moderator,
+                recipients=recipients,
+                text=text,
+                thread_ids=thread_ids,
+                own_ids=own_ids,
+            )
         except (OSError, http.client.HTTPException) as error:
             with results.lock:
                 results.connection_errors[f"{kind}: {type(error).__name__}"] += 1
             continue
         results.record(kind, reply)
-        if kind in {"send", "reply", "edit"}:
-            message_id = acknowledged_id(reply)
-            if message_id is not None:
-                results.acknowledge(kind, message_id, username, text)
-                if kind in {"send", "reply"}:
-                    thread_ids.append(message_id)
-                    own_ids.append(message_id)
+        _remember_acknowledged_write(
+            kind,
+            reply,
+            results=results,
+            username=username,
+            text=text,
+            thread_ids=thread_ids,
+            own_ids=own_ids,
+        )
+
+
+def _next_request_kind(rng: random.Random, *, thread_ids: list[int], own_ids: list[int]) -> str:
+    """A kind drawn from MIX, or the closest one the client can make: a thread or
+    a reply needs a thread (else the inbox), an edit a message of its own (else a send)."""
+    kind = rng.choices(list(MIX), list(MIX.values()))[0]
+    if kind in {"thread", "reply"} and not thread_ids:
+        return "inbox"
+    if kind == "edit" and not own_ids:
+        return "send"
+    return kind
+
+
+def _send_request(
+    kind: str,
+    *,
+    rng: random.Random,
+    user: Session,
+    moderator: Session,
+    recipients: list[str],
+    text: str,
+    thread_ids: list[int],
+    own_ids: list[int],
+) -> Reply:
+    """One request of ``kind``: a page read, or a write of ``text``."""
+    if kind == "inbox":
+        return user.request("GET", "/")
+    if kind == "thread":
+        return user.request("GET", f"/messages/{rng.choice(thread_ids)}/")
+    if kind in ADMIN_CHANGELISTS:
+        return moderator.request("GET", ADMIN_CHANGELISTS[kind])
+    if kind == "send":
+        form = {
+            "csrfmiddlewaretoken": user.csrf_token(),
+            "receiver": rng.choice(recipients),
+            "content": text,
+        }
+        return user.request("POST", "/messages/new/", form)
+    if kind == "reply":
+        form = {"csrfmiddlewaretoken": user.csrf_token(), "content": text}
+        return user.request("POST", f"/messages/{rng.choice(thread_ids)}/reply/", form)
+    message_id = rng.choice(own_ids)  # edit
+    form = {"csrfmiddlewaretoken": user.csrf_token(), "content": text}
+    return user.request("POST", f"/messages/{message_id}/edit/", form)
+
+
+def _remember_acknowledged_write(
+    kind: str,
+    reply: Reply,
+    *,
+    results: Results,
+    username: str,
+    text: str,
+    thread_ids: list[int],
+    own_ids: list[int],
+) -> None:
+    """Record a write the server acknowledged (checked in the database at the end);
+    a new message becomes one the client may open, reply to and edit."""
+    if kind not in {"send", "reply", "edit"}:
+        return
+    message_id = acknowledged_id(reply)
+    if message_id is None:
+        return
+    results.acknowledge(kind, message_id, username, text)
+    if kind in {"send", "reply"}:
+        thread_ids.append(message_id)
+        own_ids.append(message_id)
 
 
 # --- Checking the acknowledged writes --------------------------------------------------------

@@ -11,11 +11,23 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 # A running job reports progress at least this often; one silent for longer lost
 # its worker (killed, machine gone) and may be retried.
 STALLED_AFTER = timedelta(minutes=5)
+
+
+class JobQuerySet(models.QuerySet["Job"]):
+    def stalled(self) -> JobQuerySet:
+        """Running jobs whose last sign of life (heartbeat, else start) is older than
+        STALLED_AFTER: the queryset twin of ``Job.is_stalled``."""
+        silent_since = timezone.now() - STALLED_AFTER
+        return self.filter(status=Job.Status.RUNNING).filter(
+            Q(heartbeat_at__lt=silent_since)
+            | Q(heartbeat_at__isnull=True, started_at__lt=silent_since)
+        )
 
 
 class Job(models.Model):
@@ -54,6 +66,8 @@ class Job(models.Model):
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
+    objects = JobQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
@@ -75,7 +89,8 @@ class Job(models.Model):
 
     @property
     def is_stalled(self) -> bool:
-        """Running, but its worker stopped reporting: it died mid-job."""
+        """Running, but its worker stopped reporting: it died mid-job. Its queryset
+        twin is ``Job.objects.stalled()``: change both together."""
         last_sign = self.heartbeat_at or self.started_at
         return (
             self.status == self.Status.RUNNING

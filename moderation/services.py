@@ -32,10 +32,10 @@ from messaging.services import (
     deletion_refusal,
     set_message_hidden,
 )
-from messaging.stats import forget_dashboard_figures_on_commit
 from moderation.evidence import snapshot_evidence
 from moderation.models import MAX_COMMENT_LENGTH, MAX_NOTE_LENGTH, Case, Note, Report
 from moderation.retention import retention_end
+from moderation_site.dashboard_cache import forget_dashboard_figures_on_commit
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -250,40 +250,97 @@ def act_on_case(
     now = timezone.now()
     Case.objects.filter(pk=locked.pk).update(first_action_at=Coalesce(F("first_action_at"), now))
 
+    # Dismiss and delete account each end the case and run alone (validate_case_actions).
     if CaseAction.DISMISS in actions:
-        _record_case_entry(AuditEntry.Action.CASE_DISMISSED, locked, moderator, reason)
-        _close(locked, resolution=Case.Resolution.DISMISSED, now=now)
-        outcome.done.append("dismissed")
+        _dismiss_case(locked, moderator=moderator, reason=reason, now=now, outcome=outcome)
         return outcome
     if CaseAction.DELETE_ACCOUNT in actions:
-        if refusal := deletion_refusal(actor=moderator, user=user):
-            raise ValidationError(f"The account was not deleted: {refusal}.")
-        try:
-            delete_account(user, actor=moderator, reason=reason, case_id=locked.pk)
-        except AccountAlreadyDeleted:
-            raise ValidationError("The account was deleted meanwhile.") from None
-        # The deletion closed the case (forget_deleted_account).
-        outcome.done.append("account deleted")
+        _delete_reported_account(
+            user, case=locked, moderator=moderator, reason=reason, outcome=outcome
+        )
         return outcome
-    if CaseAction.HIDE in actions:
-        hidden = 0
-        for message in reported_messages(locked):
-            hidden += hide_message(message, moderator=moderator, reason=reason, case=locked)
-        if hidden:
-            outcome.done.append(f"{hidden} message{'s' if hidden != 1 else ''} hidden")
-        else:
-            outcome.skipped.append("no reported message left to hide")
-    if CaseAction.WARN in actions:
-        warn_user(user, moderator=moderator, reason=reason, warning=warning, case=locked)
-        outcome.done.append("warned")
-    if CaseAction.SUSPEND in actions:
-        if suspend_user(user, moderator=moderator, reason=reason, case=locked):
-            outcome.done.append("suspended")
-        else:
-            outcome.skipped.append("already suspended")
+    _sanction_reported_account(
+        user,
+        case=locked,
+        moderator=moderator,
+        actions=actions,
+        reason=reason,
+        warning=warning,
+        outcome=outcome,
+    )
     if close:
         _close(locked, resolution=Case.Resolution.ACTIONED, now=now)
     return outcome
+
+
+# The parts of act_on_case: each runs inside its transaction, with the reported
+# account and the case already locked (in that order), and fills in its outcome.
+
+
+def _dismiss_case(
+    case: Case,
+    *,
+    moderator: AbstractBaseUser,
+    reason: str,
+    now: datetime,
+    outcome: CaseActionOutcome,
+) -> None:
+    _record_case_entry(AuditEntry.Action.CASE_DISMISSED, case, moderator, reason)
+    _close(case, resolution=Case.Resolution.DISMISSED, now=now)
+    outcome.done.append("dismissed")
+
+
+def _delete_reported_account(
+    user: AbstractBaseUser,
+    *,
+    case: Case,
+    moderator: AbstractBaseUser,
+    reason: str,
+    outcome: CaseActionOutcome,
+) -> None:
+    if refusal := deletion_refusal(actor=moderator, user=user):
+        raise ValidationError(f"The account was not deleted: {refusal}.")
+    try:
+        delete_account(user, actor=moderator, reason=reason, case_id=case.pk)
+    except AccountAlreadyDeleted:
+        raise ValidationError("The account was deleted meanwhile.") from None
+    # The deletion closed the case (forget_deleted_account).
+    outcome.done.append("account deleted")
+
+
+def _sanction_reported_account(
+    user: AbstractBaseUser,
+    *,
+    case: Case,
+    moderator: AbstractBaseUser,
+    actions: Collection[str],
+    reason: str,
+    warning: str,
+    outcome: CaseActionOutcome,
+) -> None:
+    """Hide, warn and suspend, in that order, whichever ``actions`` asks for."""
+    if CaseAction.HIDE in actions:
+        _hide_reported_messages(case, moderator=moderator, reason=reason, outcome=outcome)
+    if CaseAction.WARN in actions:
+        warn_user(user, moderator=moderator, reason=reason, warning=warning, case=case)
+        outcome.done.append("warned")
+    if CaseAction.SUSPEND in actions:
+        if suspend_user(user, moderator=moderator, reason=reason, case=case):
+            outcome.done.append("suspended")
+        else:
+            outcome.skipped.append("already suspended")
+
+
+def _hide_reported_messages(
+    case: Case, *, moderator: AbstractBaseUser, reason: str, outcome: CaseActionOutcome
+) -> None:
+    hidden = 0
+    for message in reported_messages(case):
+        hidden += hide_message(message, moderator=moderator, reason=reason, case=case)
+    if hidden:
+        outcome.done.append(f"{hidden} message{'s' if hidden != 1 else ''} hidden")
+    else:
+        outcome.skipped.append("no reported message left to hide")
 
 
 def reported_messages(case: Case) -> list[Message]:

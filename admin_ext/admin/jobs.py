@@ -25,7 +25,7 @@ from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import (
     FileResponse,
     Http404,
@@ -36,7 +36,6 @@ from django.http import (
 )
 from django.template.loader import render_to_string
 from django.urls import URLPattern, path, reverse
-from django.utils import timezone
 from unfold.contrib.filters.admin import RadioFilter
 from unfold.decorators import action, display
 
@@ -61,15 +60,6 @@ STATUS_LABELS = {
     Job.Status.SUCCEEDED: "success",
     Job.Status.FAILED: "danger",
 }
-
-
-def stalled_jobs(queryset: QuerySet) -> QuerySet:
-    """Running jobs whose last sign of life (heartbeat, else start) is older than
-    STALLED_AFTER: the queryset twin of ``Job.is_stalled``."""
-    silent_since = timezone.now() - STALLED_AFTER
-    return queryset.filter(status=Job.Status.RUNNING).filter(
-        Q(heartbeat_at__lt=silent_since) | Q(heartbeat_at__isnull=True, started_at__lt=silent_since)
-    )
 
 
 def export_permission(job: Job) -> str | None:
@@ -100,7 +90,7 @@ class JobStatusFilter(RadioFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         if self.value() == STALLED:
-            return stalled_jobs(queryset)
+            return queryset.stalled()
         if self.value() in Job.Status.values:
             return queryset.filter(status=self.value())
         return queryset

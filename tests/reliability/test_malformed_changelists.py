@@ -172,6 +172,23 @@ def sweep(
             send(f"{parameter}={value_name}", {parameter: value}, {400})
     send("a NUL as a parameter's name", {"\x00": "1"}, {400})
 
+    accepted, refused = accepted_and_refused(page, url, user, parameters, undeclared)
+    for value_name, query in accepted.items():
+        send(f"{sorted(query)}={value_name}", query, {200})
+    for parameter, value in refused.items():
+        send(f"{parameter}={value!r:.20} (refused)", {parameter: value}, {302, 400, 404})
+    return failures
+
+
+def accepted_and_refused(
+    page: Callable[[Any], object],
+    url: str,
+    user: Any,
+    parameters: list[str],
+    undeclared: dict[str, str],
+) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """Each malformed query sorted in-process: the accepted ones merged into one
+    query per value (a page to render each), and one refused value per parameter."""
     accepted: dict[str, dict[str, Any]] = {}
     refused: dict[str, Any] = {}
     for value_name, parameter, value in malformed_queries(parameters):
@@ -184,12 +201,7 @@ def sweep(
             accepted[f"undeclared {parameter}"] = {parameter: value}
         else:
             refused[parameter] = value
-
-    for value_name, query in accepted.items():
-        send(f"{sorted(query)}={value_name}", query, {200})
-    for parameter, value in refused.items():
-        send(f"{parameter}={value!r:.20} (refused)", {parameter: value}, {302, 400, 404})
-    return failures
+    return accepted, refused
 
 
 @pytest.mark.usefixtures("something_in_every_table")

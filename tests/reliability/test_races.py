@@ -191,43 +191,11 @@ def test_edits_and_new_messages_racing_with_the_deletion_of_the_author_are_saved
             random_pause()
             return services.delete_account(author, reason="race test")
 
-        def edit_repeatedly(editor, messages):
-            def edit():
-                attempts = []
-                for attempt, message in enumerate(messages):
-                    attempts.append(
-                        attempt_write(
-                            lambda message=message, text=f"edit {attempt} by {editor.pk}": (
-                                services.edit_message(message, editor=editor, content=text)
-                            )
-                        )
-                    )
-                    random_pause()
-                return attempts
-
-            return edit
-
-        def send_repeatedly(partner, author=author):
-            def send():
-                attempts = []
-                for attempt in range(REPLIES_EACH):
-                    attempts.append(
-                        attempt_write(
-                            lambda text=f"new {attempt}": services.send_message(
-                                sender=partner, receiver=author, content=text
-                            )
-                        )
-                    )
-                    random_pause()
-                return attempts
-
-            return send
-
         outcomes = run_in_threads(
             delete_author,
-            edit_repeatedly(author, own_messages[::2]),
-            edit_repeatedly(moderator, own_messages[1::2]),
-            *(send_repeatedly(partner) for partner in targets),
+            editor(author, own_messages[::2]),
+            editor(moderator, own_messages[1::2]),
+            *(sender(partner, author) for partner in targets),
         )
 
         deletion, *writers = outcomes
@@ -252,6 +220,44 @@ def test_edits_and_new_messages_racing_with_the_deletion_of_the_author_are_saved
         assert not MessageHistory.objects.filter(message__is_tombstone=True).exists()
         assert_no_row_points_nowhere()
     assert seen["saved"] and seen["refused"], seen
+
+
+def editor(user, messages):
+    """A thread's work: ``user`` edits each of ``messages`` in turn."""
+
+    def edit_repeatedly():
+        attempts = []
+        for attempt, message in enumerate(messages):
+            attempts.append(
+                attempt_write(
+                    lambda message=message, text=f"edit {attempt} by {user.pk}": (
+                        services.edit_message(message, editor=user, content=text)
+                    )
+                )
+            )
+            random_pause()
+        return attempts
+
+    return edit_repeatedly
+
+
+def sender(partner, author):
+    """A thread's work: ``partner`` sends REPLIES_EACH new messages to ``author``."""
+
+    def send_repeatedly():
+        attempts = []
+        for attempt in range(REPLIES_EACH):
+            attempts.append(
+                attempt_write(
+                    lambda text=f"new {attempt}": services.send_message(
+                        sender=partner, receiver=author, content=text
+                    )
+                )
+            )
+            random_pause()
+        return attempts
+
+    return send_repeatedly
 
 
 def attempt_write(write):
