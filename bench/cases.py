@@ -164,15 +164,16 @@ def inbox(variant: str) -> tuple[Callable, Callable]:
 
 
 def dashboard(variant: str) -> tuple[Callable, Callable]:
-    from messaging import stats
+    from admin_ext.admin.dashboard_figures import dashboard_figures
+    from moderation_site.dashboard_cache import forget_dashboard_figures
 
     def prepare() -> None:
-        stats.forget_dashboard_figures()
+        forget_dashboard_figures()
         if variant == "warm":
-            stats.dashboard_figures()
+            dashboard_figures()
 
     def run() -> str:
-        figures = stats.dashboard_figures()
+        figures = dashboard_figures()
         return f"{figures['unread_backlog']:,} unread"
 
     return prepare, run

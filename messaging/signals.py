@@ -10,8 +10,8 @@ from django.dispatch import receiver
 
 from messaging import services
 from messaging.models import Message
-from messaging.stats import forget_dashboard_figures_on_commit
 from messaging.thread_cache import forget_thread_on_commit
+from moderation_site.dashboard_cache import forget_dashboard_figures_on_commit
 
 
 @receiver(pre_save, sender=Message, dispatch_uid="messaging.record_edit_history")

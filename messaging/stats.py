@@ -1,12 +1,13 @@
-"""Figures for the moderators' dashboard, cached until a write changes them.
+"""The message figures of the moderators' dashboard: messages per day, the unread
+backlog, edits, account deletions and the week's busiest senders.
 
-One dict under one key holds every figure, the message figures computed here and
-the moderation figures of ``moderation.stats``. Every write that changes a figure
-(a new or edited message, a change of read state, an account deletion, a report,
-a case action, a case closing) drops the cache after commit, so a moderator never
-sees a count that still includes a deleted account's messages. When Redis is
-unreachable the backend (``moderation_site.cache``) logs it and misses, so the
-figures are computed on every request; it flushes the cache once Redis is back.
+``admin_ext.admin.dashboard_figures`` adds them to the moderation figures
+(``moderation.stats``) in the one cached dict of dashboard figures; every write
+that changes a figure (a new or edited message, a change of read state, an
+account deletion) drops that dict after commit through
+``moderation_site.dashboard_cache``, so a moderator never sees a count that still
+includes a deleted account's messages. This module reads models only and knows
+neither the moderation figures nor the cache: the admin composes them.
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -23,40 +22,13 @@ from django.utils import timezone
 from audit.models import AuditEntry
 from messaging.models import Message, MessageHistory
 
-# The dashboard's moderation figures join the same cached dict, so one key and
-# one invalidation path serve both (moderation.stats imports only models: no
-# import cycle with moderation.services, which imports this module).
-from moderation.stats import compute_case_figures
-
-DASHBOARD_FIGURES_KEY = "messaging:dashboard-figures:v1"
-# Bounds staleness of the time windows ("today"), and of figures whose invalidation
-# a Redis outage lost (moderation_site.cache); writes drop it at once.
-DASHBOARD_FIGURES_SECONDS = 300
-
 WEEK_DAYS = 7
 CHART_DAYS = 30
 TOP_SENDERS = 5
 
 
-def forget_dashboard_figures() -> None:
-    cache.delete(DASHBOARD_FIGURES_KEY)
-
-
-def forget_dashboard_figures_on_commit() -> None:
-    transaction.on_commit(forget_dashboard_figures)
-
-
-def dashboard_figures() -> dict[str, Any]:
-    """The dashboard's figures, from the cache when warm (no query)."""
-    figures = cache.get(DASHBOARD_FIGURES_KEY)
-    if figures is None:
-        figures = compute_dashboard_figures()
-        cache.set(DASHBOARD_FIGURES_KEY, figures, DASHBOARD_FIGURES_SECONDS)
-    return figures
-
-
-def compute_dashboard_figures(*, now: datetime | None = None) -> dict[str, Any]:
-    """Compute the dashboard's figures; a plain dict of primitives, safe to cache.
+def compute_message_figures(*, now: datetime | None = None) -> dict[str, Any]:
+    """Compute the dashboard's message figures; a plain dict of primitives, safe to cache.
 
     Time windows are calendar days in the current time zone (``TIME_ZONE``):
 
@@ -67,13 +39,11 @@ def compute_dashboard_figures(*, now: datetime | None = None) -> dict[str, Any]:
       without messages counted as 0.
 
     Tombstones are not messages any more (their author deleted their account):
-    they count nowhere. The unread backlog is ``Message.unread``. The moderation
-    figures (``moderation.stats.compute_case_figures``) cover the chart's 30 days.
+    they count nowhere. The unread backlog is ``Message.unread``. The chart
+    covers CHART_DAYS days up to ``today``, as the figures composed beside these do.
 
-    Eight queries whatever the volume, five here and three for the moderation
-    figures, each read through the index named at it and aggregated in the
-    database: never a loop over messages (the one loop is over a month of cases'
-    two timestamps, for their median).
+    Five queries whatever the volume, each read through the index named at it and
+    aggregated in the database: never a loop over messages.
     ``now`` pins the clock (tests); it defaults to ``timezone.now()``.
     """
     now = now or timezone.now()
@@ -142,7 +112,6 @@ def compute_dashboard_figures(*, now: datetime | None = None) -> dict[str, Any]:
         "accounts_deleted_this_week": accounts_deleted_this_week,
         "top_senders": top_senders,
         "messages_per_day": messages_per_day,
-        **compute_case_figures(first_day=chart_first_day, last_day=today, zone=zone),
     }
 
 

@@ -23,9 +23,9 @@ from django.db.models import F, Value, When
 from django.utils import timezone
 
 from audit.models import AuditEntry
-from messaging.stats import forget_dashboard_figures_on_commit
 from moderation.evidence import remove_words
 from moderation.models import Case, Note, Report
+from moderation_site.dashboard_cache import forget_dashboard_figures_on_commit
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser

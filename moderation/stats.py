@@ -1,12 +1,11 @@
 """The moderation figures of the dashboard: open cases, how long a case waits for
 its first action, and how much moderators do each day.
 
-``messaging.stats.compute_dashboard_figures`` adds them to the one cached dict of
-dashboard figures, which every report, case action and case close drops after
-commit (``moderation.services`` calls ``forget_dashboard_figures_on_commit``).
-They are plain primitives, safe to cache. This module reads models only: since
-``messaging.stats`` imports it and ``moderation.services`` imports
-``messaging.stats``, importing the services here would be an import cycle.
+``admin_ext.admin.dashboard_figures`` adds them to the message figures
+(``messaging.stats``) in the one cached dict of dashboard figures, which every
+report, case action and case close drops after commit (``moderation.services``
+calls ``moderation_site.dashboard_cache.forget_dashboard_figures_on_commit``).
+They are plain primitives, safe to cache. This module reads models only.
 """
 
 from __future__ import annotations
@@ -119,5 +118,5 @@ def moderator_actions_per_day(
 
 
 def _local_midnight(day: date, zone: tzinfo) -> datetime:
-    # As messaging.stats does (not imported from there: it imports this module).
+    # As messaging.stats does: a line, not worth an import between the two apps.
     return datetime.combine(day, time.min, tzinfo=zone)

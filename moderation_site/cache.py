@@ -20,7 +20,7 @@ Other processes (web workers, the task worker) never saw the failure and keep
 using the cache; an entry one of them cached before the outage, that an
 invalidation lost during it should have dropped, lives at most its own timeout:
 a thread view ``THREAD_VIEW_CACHE_SECONDS`` (60 s), the dashboard figures
-``messaging.stats.DASHBOARD_FIGURES_SECONDS`` (300 s), unless the process that
+``moderation_site.dashboard_cache.DASHBOARD_FIGURES_SECONDS`` (300 s), unless the process that
 lost the invalidation flushes earlier. That bound holds only because every
 entry of this app has a finite timeout: keep it that way.
 

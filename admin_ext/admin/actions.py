@@ -285,7 +285,7 @@ def start_account_deletion_job(
 ) -> HttpResponse:
     """Queue the deletion of a large selection and send the moderator to its page.
 
-    Nothing is deleted in the request. The job (``jobs.handlers.run_account_deletion``)
+    Nothing is deleted in the request. The job (``messaging.jobs.run_account_deletion``)
     runs ``delete_accounts`` one account at a time, each in its own transaction
     and checked again against the rules then, with this moderator as the actor.
     """

@@ -1,6 +1,6 @@
 """The admin index as the moderators' dashboard (unfold's DASHBOARD_CALLBACK).
 
-Every figure comes from ``messaging.stats.dashboard_figures()``: when the cache is
+Every figure comes from ``dashboard_figures.dashboard_figures()``: when the cache is
 warm the page costs no query for them. Links and labels are built per request
 from those primitives (no query either). The message figures are shown to those
 who may read messages, the moderation figures (open cases, time to first action,
@@ -22,8 +22,8 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from admin_ext.admin.dashboard_figures import dashboard_figures
 from audit.models import AuditEntry
-from messaging.stats import dashboard_figures
 from moderation_site import roles
 
 # unfold must precede admin_ext in INSTALLED_APPS, so its admin/index.html is found

@@ -31,8 +31,8 @@ from audit.models import AuditEntry
 from audit.services import record_audit_entry
 from jobs.export_files import forget_export_files_on_commit
 from messaging.models import Message, MessageHistory, Notification
-from messaging.stats import forget_dashboard_figures_on_commit
 from messaging.thread_cache import forget_thread_views_on_commit
+from moderation_site.dashboard_cache import forget_dashboard_figures_on_commit
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser

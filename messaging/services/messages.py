@@ -11,8 +11,8 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 from messaging.models import Message, MessageHistory, Notification
-from messaging.stats import forget_dashboard_figures_on_commit
 from messaging.thread_cache import forget_thread_on_commit
+from moderation_site.dashboard_cache import forget_dashboard_figures_on_commit
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser

@@ -183,7 +183,7 @@ def test_a_warm_dashboard_issues_no_query_for_the_figures(moderator_client, busy
         if any(f'"{table}"' in query["sql"] for table in FIGURE_TABLES)
     ]
     assert figure_queries == []
-    # Eight figure queries (messaging.stats), none of them on the warm page.
+    # Eight figure queries (admin_ext.admin.dashboard_figures), none of them on the warm page.
     assert len(warm) == len(cold) - 8
 
 

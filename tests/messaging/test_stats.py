@@ -1,4 +1,5 @@
-"""messaging.stats: the dashboard's figures, their query budget and their cache."""
+"""messaging.stats, as admin_ext.admin.dashboard_figures composes it: the dashboard's
+figures, their query budget and their cache."""
 
 import json
 from datetime import UTC, datetime, timedelta
@@ -6,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from admin_ext.admin.dashboard_figures import compute_dashboard_figures, dashboard_figures
 from audit.models import AuditEntry
 from audit.services import record_audit_entry
 from messaging import services
 from messaging.models import Message
-from messaging.stats import compute_dashboard_figures, dashboard_figures
 from moderation.services import act_on_case
 from tests.factories import (
     MessageFactory,

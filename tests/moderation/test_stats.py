@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from admin_ext.admin.dashboard_figures import dashboard_figures
 from audit.models import AuditEntry
 from audit.services import record_audit_entry
 from messaging import services as messaging_services
-from messaging.stats import dashboard_figures
 from moderation import services
 from moderation.models import Case
 from moderation.stats import (

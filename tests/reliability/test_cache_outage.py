@@ -17,10 +17,10 @@ from django.core.cache import cache, caches
 from django.urls import reverse
 
 from messaging import services
-from messaging.stats import DASHBOARD_FIGURES_KEY
 from messaging.thread_cache import thread_view_key
 from moderation_site import cache as resilient_cache
 from moderation_site.cache import ResilientRedisCache
+from moderation_site.dashboard_cache import DASHBOARD_FIGURES_KEY
 from tests.admin_ext.admin_forms import INLINE_MANAGEMENT_FORMS
 from tests.factories import PASSWORD, MessageFactory, UserFactory
 

@@ -1,0 +1,31 @@
+"""Where the dashboard's figures are cached, and how a write drops them.
+
+The figures are composed above every app (``admin_ext.admin.dashboard_figures``),
+but the writes that change them happen in messaging, moderation and fixtures. The
+key and its invalidation live here, with the cache infrastructure, so every one
+of those writers can drop the figures without importing the apps above it or
+the admin (``tests/test_architecture.py``). Not in ``audit``: this is cache
+plumbing, not an audit record, and ``audit`` would then know of a dashboard.
+"""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.db import transaction
+
+# One dict under one key holds every figure, message and moderation ones alike,
+# so one drop serves every write.
+DASHBOARD_FIGURES_KEY = "messaging:dashboard-figures:v1"
+# Bounds staleness of the time windows ("today"), and of figures whose invalidation
+# a Redis outage lost (moderation_site.cache); writes drop it at once.
+DASHBOARD_FIGURES_SECONDS = 300
+
+
+def forget_dashboard_figures() -> None:
+    cache.delete(DASHBOARD_FIGURES_KEY)
+
+
+def forget_dashboard_figures_on_commit() -> None:
+    # After commit: a page computing the figures before the commit would cache
+    # counts that still include what the write removes.
+    transaction.on_commit(forget_dashboard_figures)
