@@ -6,8 +6,9 @@ its URL says which model and which kind of page it is, the request's method
 role of the account says whether it may. A page or an action that is not
 listed here is refused to everyone: a page that a third-party admin mixin adds
 later stays closed until it is written down below. Django's model permissions
-still apply inside what the policy allows (the Moderators group holds them),
-so a permission granted by hand to an account never reaches past its role.
+still apply inside what the policy allows (the Moderators group holds
+``MODERATOR_PERMISSIONS``, declared below), so a permission granted by hand to
+an account never reaches past its role.
 
 Kinds of page (``Page``), per model:
 
@@ -143,6 +144,42 @@ MODEL_PAGES: dict[str, dict[str, frozenset[Role]]] = {
     # django-tasks-db's own admin: the task queue's rows, for superusers to look at.
     "django_tasks_database.dbtaskresult": {Page.LIST: SUPERUSERS, Page.VIEW: SUPERUSERS},
 }
+
+
+# The Moderators group's Django permissions, as (app label, codename): exactly
+# what the group holds, set by moderation/migrations/0005_moderators_permissions
+# (the one migration that decides; earlier ones that granted piecemeal are
+# history). The policy above is the ceiling: a page it closes to moderators stays
+# closed whatever they hold. These are what Django checks inside it (the admin's
+# view/change/delete, django-import-export's ``export_<model>``, the services'
+# has_perm), so every page the policy opens to moderators needs its permission
+# here (tests/test_roles.py checks that), and nothing here opens a page by itself.
+MODERATOR_PERMISSIONS: frozenset[tuple[str, str]] = frozenset(
+    {
+        # Messages: read, edit through edit_message and mark read, export.
+        ("messaging", "view_message"),
+        ("messaging", "change_message"),
+        ("messaging", "export_message"),
+        ("messaging", "view_historicalmessage"),  # a message's stored versions
+        ("messaging", "view_messagehistory"),
+        ("messaging", "export_messagehistory"),
+        ("messaging", "view_notification"),  # the notifications inline on a message's page
+        # Accounts: read, delete ordinary ones (deletion_refusal says which), export.
+        ("auth", "view_user"),
+        ("auth", "delete_user"),
+        ("auth", "export_user"),
+        ("audit", "view_historicaluser"),  # an account's stored versions
+        ("audit", "view_auditentry"),
+        ("audit", "export_auditentry"),
+        ("jobs", "view_job"),  # retrying or downloading also needs to be the starter
+        # The review queue: acting on a case is changing it; notes are read and written.
+        ("moderation", "view_case"),
+        ("moderation", "change_case"),
+        ("moderation", "view_report"),
+        ("moderation", "view_note"),
+        ("moderation", "add_note"),
+    }
+)
 
 
 def role_of(user: Any) -> Role:
