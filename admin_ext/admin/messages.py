@@ -1,8 +1,8 @@
 """Messages in the moderators' admin: review threads, audit and make edits.
 
 Messages are never added or deleted here (account deletion is the way); moderators
-change only ``content`` and ``read``, through the messaging services, and every
-change writes an audit entry. Content is always shown escaped.
+change only ``content`` and ``read``, through the messaging services, which audit
+every change. Content is always shown escaped.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import ActionLocation
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import F, Q, QuerySet, Window
 from django.db.models.functions import Coalesce, Lead
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -41,8 +40,6 @@ from admin_ext.admin.filters import (
 from admin_ext.admin.paginators import LargeTablePaginator
 from admin_ext.exports.mixins import CsvExportAdminMixin
 from admin_ext.exports.resources import MessageHistoryResource, MessageResource
-from audit.models import AuditEntry
-from audit.services import record_audit_entry
 from messaging.managers import walk_thread
 from messaging.models import Message, MessageHistory, Notification
 from messaging.services import edit_message, set_read_state
@@ -354,7 +351,7 @@ class MessageAdmin(CsvExportAdminMixin, VersionHistoryAdmin, DeskModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Message, form: Any, change: bool) -> None:
         # Never obj.save(): only content and read change here, each through its
-        # service so the edit history names the moderator, and each audited.
+        # service, which names the moderator in the edit history and audits it.
         obj._history_user = request.user  # as SimpleHistoryAdmin does
         request._message_edit_refused = False
         if "content" in form.changed_data:
@@ -366,20 +363,11 @@ class MessageAdmin(CsvExportAdminMixin, VersionHistoryAdmin, DeskModelAdmin):
                 self.message_user(request, " ".join(error.messages), messages.ERROR)
                 request._message_edit_refused = True
                 return
-            record_audit_entry(
-                action=AuditEntry.Action.MESSAGE_EDITED,
-                actor=request.user,
-                target_user_id=obj.sender_id,
-                target_username=obj.sender.get_username() if obj.sender else "",
-                # No message text in the audit log: the edit history holds it, and
-                # goes when its author deletes their account.
-                details={"message_id": obj.pk},
-            )
         if "read" in form.changed_data:
-            self._set_read_state(
-                request,
+            set_read_state(
                 Message.objects.filter(pk=obj.pk),
                 read=form.cleaned_data["read"],
+                actor=request.user,
                 details={"message_id": obj.pk},
             )
 
@@ -397,36 +385,13 @@ class MessageAdmin(CsvExportAdminMixin, VersionHistoryAdmin, DeskModelAdmin):
 
     @action(description="Mark as read", permissions=["change"])
     def mark_as_read(self, request: HttpRequest, queryset: QuerySet) -> None:
-        changed = self._set_read_state(request, queryset, read=True)
+        changed = set_read_state(queryset, read=True, actor=request.user)
         self.message_user(request, f"{count_messages(changed)} marked as read.", messages.SUCCESS)
 
     @action(description="Mark as unread", permissions=["change"])
     def mark_as_unread(self, request: HttpRequest, queryset: QuerySet) -> None:
-        changed = self._set_read_state(request, queryset, read=False)
+        changed = set_read_state(queryset, read=False, actor=request.user)
         self.message_user(request, f"{count_messages(changed)} marked as unread.", messages.SUCCESS)
-
-    def _set_read_state(
-        self,
-        request: HttpRequest,
-        queryset: QuerySet,
-        *,
-        read: bool,
-        details: dict[str, Any] | None = None,
-    ) -> int:
-        """Set the read flag through the service and audit it, in one transaction
-        (the change view's, or the one opened here for an action)."""
-        with transaction.atomic():
-            changed = set_read_state(queryset, read=read)
-            record_audit_entry(
-                action=(
-                    AuditEntry.Action.MESSAGES_MARKED_READ
-                    if read
-                    else AuditEntry.Action.MESSAGES_MARKED_UNREAD
-                ),
-                actor=request.user,
-                details={"count": changed, **(details or {})},
-            )
-        return changed
 
     # --- Columns ------------------------------------------------------------------
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connections, transaction
 from django.utils import timezone
 
+from audit.models import AuditEntry
+from audit.services import record_audit_entry
 from messaging.models import Message, MessageHistory, Notification
 from messaging.thread_cache import forget_thread_on_commit
 from moderation_site.dashboard_cache import forget_dashboard_figures_on_commit
@@ -122,6 +124,8 @@ def edit_message(message: Message, *, editor: AbstractBaseUser, content: str) ->
     Senders edit their own messages; moderators (``messaging.change_message``) edit
     anyone's. The history row is written by the pre_save receiver
     (``record_edit_history``), so every path that saves a message records it too.
+    An edit of someone else's words is a moderator's write: it is audited here,
+    whoever calls; a sender's edit of their own is not.
     """
     if editor.pk != message.sender_id and not editor.has_perm("messaging.change_message"):
         raise PermissionDenied("You can only edit your own messages.")
@@ -133,7 +137,7 @@ def edit_message(message: Message, *, editor: AbstractBaseUser, content: str) ->
     stored = (
         Message.objects.select_for_update()
         .filter(pk=message.pk)
-        .values("is_tombstone", "is_hidden")
+        .values("content", "is_tombstone", "is_hidden")
         .first()
     )
     if stored is None:
@@ -147,6 +151,16 @@ def edit_message(message: Message, *, editor: AbstractBaseUser, content: str) ->
     message.edited_by = editor
     validate_message(message)
     message.save(update_fields=["content"])
+    if editor.pk != message.sender_id and stored["content"] != content:
+        record_audit_entry(
+            action=AuditEntry.Action.MESSAGE_EDITED,
+            actor=editor,
+            target_user_id=message.sender_id,
+            target_username=message.sender.get_username() if message.sender else "",
+            # No message text in the audit log: the edit history holds it, and
+            # goes when its author deletes their account.
+            details={"message_id": message.pk},
+        )
     return message
 
 
@@ -241,9 +255,28 @@ def set_message_hidden(message: Message, *, hidden: bool) -> bool:
     return True
 
 
-def set_read_state(messages: MessageQuerySet, *, read: bool) -> int:
-    """Set the read flag on a selection (moderators' bulk action); returns the count."""
+@transaction.atomic
+def set_read_state(
+    messages: MessageQuerySet,
+    *,
+    read: bool,
+    actor: AbstractBaseUser,
+    details: dict[str, Any] | None = None,
+) -> int:
+    """A moderator sets the read flag on a selection; returns the count, audited
+    with ``details`` added. People mark their own messages read with
+    ``mark_read``/``mark_thread_read``, which are not moderator writes and stay
+    out of the audit log."""
     changed = messages.exclude(read=read).update(read=read)
     if changed:
         forget_dashboard_figures_on_commit()  # update() sends no post_save
+    record_audit_entry(
+        action=(
+            AuditEntry.Action.MESSAGES_MARKED_READ
+            if read
+            else AuditEntry.Action.MESSAGES_MARKED_UNREAD
+        ),
+        actor=actor,
+        details={"count": changed, **(details or {})},
+    )
     return changed

@@ -3,6 +3,7 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from audit.models import AuditEntry
 from messaging import services
 from messaging.models import MAX_CONTENT_LENGTH, Message, MessageHistory, Notification
 from tests.factories import MessageFactory, UserFactory
@@ -188,6 +189,46 @@ def test_edit_to_the_same_text_writes_no_history(alice, bob):
     assert not MessageHistory.objects.exists()
 
 
+def test_a_moderator_edit_is_audited_by_the_service_itself(alice, bob, moderator):
+    message = MessageFactory(sender=alice, receiver=bob, content="offensive")
+
+    services.edit_message(message, editor=moderator, content="[removed by moderation]")
+
+    (entry,) = AuditEntry.objects.all()
+    assert entry.action == AuditEntry.Action.MESSAGE_EDITED
+    assert (entry.actor, entry.target_user_id, entry.target_username) == (
+        moderator,
+        alice.pk,
+        "alice",
+    )
+    assert entry.details == {"message_id": message.pk}  # no message text
+
+
+def test_a_senders_edit_of_their_own_message_is_not_audited(alice, bob):
+    message = MessageFactory(sender=alice, receiver=bob, content="Helo")
+
+    services.edit_message(message, editor=alice, content="Hello")
+
+    assert not AuditEntry.objects.exists()
+
+
+def test_a_moderator_edit_to_the_same_text_is_not_audited(alice, bob, moderator):
+    message = MessageFactory(sender=alice, receiver=bob, content="same")
+
+    services.edit_message(message, editor=moderator, content="same")
+
+    assert not AuditEntry.objects.exists()
+
+
+def test_a_refused_moderator_edit_is_not_audited(alice, bob, moderator):
+    message = MessageFactory(sender=alice, receiver=bob, content="fine")
+
+    with pytest.raises(ValidationError):
+        services.edit_message(message, editor=moderator, content="")
+
+    assert not AuditEntry.objects.exists()
+
+
 # --- read state -------------------------------------------------------------------
 
 
@@ -221,10 +262,42 @@ def test_mark_thread_read_changes_only_the_readers_received_messages(conversatio
     }
 
 
-def test_set_read_state_counts_only_rows_that_change(alice, bob):
+def test_set_read_state_counts_only_rows_that_change(alice, bob, moderator):
     MessageFactory.create_batch(2, sender=alice, receiver=bob, read=True)
     MessageFactory.create_batch(3, sender=alice, receiver=bob, read=False)
 
-    assert services.set_read_state(Message.objects.all(), read=True) == 3
-    assert services.set_read_state(Message.objects.all(), read=False) == 5
+    assert services.set_read_state(Message.objects.all(), read=True, actor=moderator) == 3
+    assert services.set_read_state(Message.objects.all(), read=False, actor=moderator) == 5
     assert Message.unread.count() == 5
+
+
+@pytest.mark.parametrize(
+    ("read", "audit_action"),
+    [
+        (True, AuditEntry.Action.MESSAGES_MARKED_READ),
+        (False, AuditEntry.Action.MESSAGES_MARKED_UNREAD),
+    ],
+)
+def test_set_read_state_is_audited_by_the_service_itself(alice, bob, moderator, read, audit_action):
+    MessageFactory.create_batch(2, sender=alice, receiver=bob, read=not read)
+
+    services.set_read_state(
+        Message.objects.all(), read=read, actor=moderator, details={"message_id": 7}
+    )
+
+    (entry,) = AuditEntry.objects.all()
+    assert (entry.action, entry.actor, entry.details) == (
+        audit_action,
+        moderator,
+        {"count": 2, "message_id": 7},
+    )
+
+
+def test_a_person_marking_their_own_messages_read_is_not_audited(conversation, bob):
+    root, _, follow_up = conversation
+
+    services.mark_read(root, reader=bob)
+    services.mark_thread_read(reader=bob, thread_id=root.pk)
+
+    assert Message.objects.get(pk=follow_up.pk).read is True
+    assert not AuditEntry.objects.exists()

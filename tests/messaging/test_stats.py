@@ -232,12 +232,14 @@ def test_an_edit_drops_the_cached_figures(django_capture_on_commit_callbacks, al
     assert dashboard_figures()["edits_today"] == 1
 
 
-def test_set_read_state_drops_the_cached_figures(django_capture_on_commit_callbacks, alice, bob):
+def test_set_read_state_drops_the_cached_figures(
+    django_capture_on_commit_callbacks, alice, bob, moderator
+):
     MessageFactory.create_batch(2, sender=alice, receiver=bob)
     assert dashboard_figures()["unread_backlog"] == 2
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.set_read_state(Message.objects.all(), read=True)
+        services.set_read_state(Message.objects.all(), read=True, actor=moderator)
 
     assert dashboard_figures()["unread_backlog"] == 0
 

@@ -209,7 +209,13 @@ def test_edits_and_new_messages_racing_with_the_deletion_of_the_author_are_saved
                     assert refusal_text(result).strip(), "a refusal must say why"
         assert not User.objects.filter(pk=author.pk).exists()
         assert not Message.objects.filter(sender_id=author.pk).exists()
-        assert AuditEntry.objects.filter(target_user_id=author.pk).count() == 1
+        # The deletion's entry, and one per edit the moderator saved before it:
+        # edit_message audits an edit of someone else's words.
+        moderator_edits = sum(kind == "saved" for kind, _ in writers[1][1])
+        entries = AuditEntry.objects.filter(target_user_id=author.pk)
+        assert entries.filter(action=AuditEntry.Action.ACCOUNT_DELETED).count() == 1
+        assert entries.filter(action=AuditEntry.Action.MESSAGE_EDITED).count() == moderator_edits
+        assert entries.count() == 1 + moderator_edits
         # The edit history of the author's messages went with them (the
         # moderator's edits included); what the partners sent stays, receiverless.
         assert (
