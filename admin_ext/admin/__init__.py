@@ -9,7 +9,15 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tasks_db.admin import DBTaskResultAdmin
 from django_tasks_db.models import DBTaskResult
 
-from admin_ext.admin import audit, cases, dashboard, jobs, messages, users  # noqa: F401
+from admin_ext.admin import (  # noqa: F401
+    audit,
+    cases,
+    dashboard,
+    jobs,
+    message_history,
+    messages,
+    users,
+)
 from admin_ext.admin.base import DeclaredFiltersAdminMixin
 
 # django-otp's own pages would show a device's secret key: staff enrol on their

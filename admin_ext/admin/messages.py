@@ -2,132 +2,52 @@
 
 Messages are never added or deleted here (account deletion is the way); moderators
 change only ``content`` and ``read``, through the messaging services, which audit
-every change. Content is always shown escaped.
+every change. Content is always shown escaped. The edit log's own list is
+``message_history``; the page's inlines are ``message_inlines``; excerpts and the
+word diff are ``message_text``.
 """
 
 from __future__ import annotations
 
-import difflib
-import re
-from collections.abc import Iterator
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import ActionLocation
 from django.core.exceptions import ValidationError
-from django.db.models import F, Q, QuerySet, Window
-from django.db.models.functions import Coalesce, Lead
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
-from django.utils.text import Truncator
-from unfold.admin import TabularInline
 from unfold.contrib.filters.admin import BooleanRadioFilter
 from unfold.decorators import action, display
 
-from admin_ext.admin.base import DeskModelAdmin, ReadOnlyAdminMixin, VersionHistoryAdmin
+from admin_ext.admin.base import DeskModelAdmin, VersionHistoryAdmin
 from admin_ext.admin.filters import (
     AutocompleteFilter,
     HasRepliesFilter,
     RangeDateTimeFilter,
     UnreadFilter,
 )
+from admin_ext.admin.message_inlines import MessageHistoryInline, NotificationInline
+from admin_ext.admin.message_text import (
+    MAX_TREE_INDENT,
+    TOMBSTONE_TEXT,
+    TREE_EXCERPT_CHARS,
+    count_messages,
+    excerpt,
+    message_change_url,
+)
 from admin_ext.admin.paginators import LargeTablePaginator
 from admin_ext.exports.mixins import CsvExportAdminMixin
-from admin_ext.exports.resources import MessageHistoryResource, MessageResource
+from admin_ext.exports.resources import MessageResource
 from messaging.managers import walk_thread
-from messaging.models import Message, MessageHistory, Notification
+from messaging.models import Message
 from messaging.services import edit_message, set_read_state
 from moderation.models import Report
-
-# A changelist cell shows this many characters of a message; the thread tree more.
-EXCERPT_CHARS = 80
-TREE_EXCERPT_CHARS = 300
-# Deeper replies stay at this indentation and show their depth as a number, so a
-# thread thousands of messages deep stays readable.
-MAX_TREE_INDENT = 12
-TOMBSTONE_TEXT = "Message deleted"
-
-# Words and the whitespace between them, so a diff keeps the text's spacing.
-_DIFF_TOKENS = re.compile(r"\s+|\S+")
-# A changed stretch of up to 200 tokens on each side (about 100 words) is diffed
-# word by word, worst case 30 ms; beyond, it is shown removed and added whole.
-MAX_DIFF_COMPARISONS = 200 * 200
-
-
-def excerpt(text: str, *, length: int = EXCERPT_CHARS) -> str:
-    """One line of at most ``length`` characters (plain text: callers escape it)."""
-    return Truncator(" ".join(text.split())).chars(length)
-
-
-def word_diff(before: str, after: str) -> SafeString:
-    """What an edit changed, word by word: removed words in <del>, added in <ins>.
-
-    Every piece of text goes through format_html, so the result is escaped.
-    """
-    pieces: list[SafeString] = []
-    for operation, removed, added in _token_changes(
-        _DIFF_TOKENS.findall(before), _DIFF_TOKENS.findall(after)
-    ):
-        if operation == "equal":
-            pieces.append(format_html("{}", removed))
-            continue
-        if removed:
-            pieces.append(format_html("<del>{}</del>", removed))
-        if added:
-            pieces.append(format_html("<ins>{}</ins>", added))
-    return format_html(
-        '<div class="msgadmin-diff">{}</div>',
-        format_html_join("", "{}", ((piece,) for piece in pieces)),
-    )
-
-
-def _token_changes(old_tokens: list[str], new_tokens: list[str]) -> Iterator[tuple[str, str, str]]:
-    """The diff of two token lists as ``(operation, removed text, added text)``;
-    an "equal" piece's text is in ``removed``.
-
-    The common beginning and end are matched in linear time and only the stretch
-    between them is compared, with SequenceMatcher only while it is small: it
-    compares tokens pairwise, so a 10,000-character "a a a …" took 10 s and a
-    100 KB message 70 s, for each edit on the page. A larger changed stretch is
-    shown removed and added whole.
-    """
-    shortest = min(len(old_tokens), len(new_tokens))
-    start = 0
-    while start < shortest and old_tokens[start] == new_tokens[start]:
-        start += 1
-    end = 0  # tokens in common at the end, not overlapping the start
-    while end < shortest - start and old_tokens[-1 - end] == new_tokens[-1 - end]:
-        end += 1
-    old_middle = old_tokens[start : len(old_tokens) - end]
-    new_middle = new_tokens[start : len(new_tokens) - end]
-    if start:
-        yield "equal", "".join(old_tokens[:start]), ""
-    if len(old_middle) * len(new_middle) <= MAX_DIFF_COMPARISONS:
-        matcher = difflib.SequenceMatcher(a=old_middle, b=new_middle, autojunk=False)
-        for operation, old_start, old_end, new_start, new_end in matcher.get_opcodes():
-            yield (
-                operation,
-                "".join(old_middle[old_start:old_end]),
-                "".join(new_middle[new_start:new_end]),
-            )
-    else:
-        yield "replace", "".join(old_middle), "".join(new_middle)
-    if end:
-        yield "equal", "".join(old_tokens[len(old_tokens) - end :]), ""
-
-
-def count_messages(count: int) -> str:
-    return f"{count} message{pluralize(count)}"
-
-
-def message_change_url(message_id: int) -> str:
-    return reverse("admin:messaging_message_change", args=[message_id])
 
 
 class MessageAdminForm(forms.ModelForm):
@@ -150,57 +70,6 @@ class MessageAdminForm(forms.ModelForm):
         if self.instance.is_tombstone and content != self.instance.content:
             raise ValidationError("A deleted message cannot be edited.", code="tombstone")
         return content
-
-
-class ReadOnlyInline(ReadOnlyAdminMixin, TabularInline):
-    """An inline moderators read but never change."""
-
-    extra = 0
-    can_delete = False
-    show_change_link = False
-    show_title = False  # each row's str() above it says nothing the columns don't
-
-
-class MessageHistoryInline(ReadOnlyInline):
-    model = MessageHistory
-    verbose_name = "edit"
-    verbose_name_plural = "edit history"
-    per_page = 20  # newest first (MessageHistory.Meta.ordering)
-    fields = ("edited_at", "edited_by", "display_old_content", "display_changes")
-    readonly_fields = fields
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        # The text after each edit is the next newer row's old_content, or the
-        # message's current content for the newest row: a window over the message's
-        # rows (the formset filters by message before the window runs), so the whole
-        # inline is one query. edited_by is joined for its column.
-        text_after_edit = Window(
-            Lead("old_content"), partition_by=[F("message_id")], order_by=["edited_at", "id"]
-        )
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("edited_by")
-            .annotate(content_after_edit=Coalesce(text_after_edit, F("message__content")))
-        )
-
-    @display(description="old content")
-    def display_old_content(self, obj: MessageHistory) -> SafeString:
-        return format_html('<div class="msgadmin-text">{}</div>', obj.old_content)
-
-    @display(description="what the edit changed")
-    def display_changes(self, obj: MessageHistory) -> SafeString:
-        return word_diff(obj.old_content, obj.content_after_edit)
-
-
-class NotificationInline(ReadOnlyInline):
-    model = Notification
-    per_page = 20
-    fields = ("user", "kind", "created_at", "is_seen")
-    readonly_fields = fields
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).select_related("user")  # the user column
 
 
 @admin.register(Message)
@@ -461,78 +330,3 @@ class MessageAdmin(CsvExportAdminMixin, VersionHistoryAdmin, DeskModelAdmin):
             moment.isoformat(),
             date_format(moment, "Y-m-d H:i"),
         )
-
-
-@admin.register(MessageHistory)
-class MessageHistoryAdmin(ReadOnlyAdminMixin, CsvExportAdminMixin, DeskModelAdmin):
-    """The edit log, read-only: what each edit replaced, who made it and when."""
-
-    # --- List ---------------------------------------------------------------
-    list_display = ("display_message", "display_editor", "edited_at", "display_old_content")
-    list_display_links = ("display_old_content",)
-    list_filter = (
-        ("edited_at", RangeDateTimeFilter),
-        ("edited_by", AutocompleteFilter),
-    )
-    list_filter_submit = True
-    list_per_page = 100
-    show_full_result_count = False
-    show_facets = admin.ShowFacets.NEVER
-    sortable_by = ("edited_at",)
-    search_fields = ("old_content", "edited_by__username")
-    search_help_text = "Search the replaced text and the usernames of editors."
-
-    # --- Form ---------------------------------------------------------------
-    fields = (
-        "display_message",
-        "edited_by",
-        "edited_at",
-        "display_full_old_content",
-        "display_changes",
-    )
-    readonly_fields = fields
-
-    # --- Actions ------------------------------------------------------------
-    actions = None  # a log: nothing to do in bulk
-
-    # --- Export (CSV of the filtered list; needs messaging.export_messagehistory)
-    resource_classes = (MessageHistoryResource,)
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).select_related("edited_by")  # editor column
-
-    @display(description="message")
-    def display_message(self, obj: MessageHistory) -> SafeString:
-        return format_html(
-            '<a href="{}" class="msgadmin-link">Message #{}</a>',
-            message_change_url(obj.message_id),
-            obj.message_id,
-        )
-
-    @display(description="editor")
-    def display_editor(self, obj: MessageHistory) -> str:
-        return obj.edited_by.get_username() if obj.edited_by else "deleted account"
-
-    @display(description="old content")
-    def display_old_content(self, obj: MessageHistory) -> str:
-        return excerpt(obj.old_content)  # the changelist escapes it
-
-    @display(description="old content")
-    def display_full_old_content(self, obj: MessageHistory) -> SafeString:
-        return format_html('<div class="msgadmin-text">{}</div>', obj.old_content)
-
-    @display(description="what the edit changed")
-    def display_changes(self, obj: MessageHistory) -> SafeString:
-        # One page, one edit: the text after it is the next newer row's old_content
-        # (the inline's order), or the message's current content.
-        newer_rows = MessageHistory.objects.filter(message_id=obj.message_id).filter(
-            Q(edited_at__gt=obj.edited_at) | Q(edited_at=obj.edited_at, pk__gt=obj.pk)
-        )
-        text_after_edit = (
-            newer_rows.order_by("edited_at", "pk").values_list("old_content", flat=True).first()
-        )
-        if text_after_edit is None:
-            text_after_edit = (
-                Message.objects.filter(pk=obj.message_id).values_list("content", flat=True).first()
-            )
-        return word_diff(obj.old_content, text_after_edit or "")

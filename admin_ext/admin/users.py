@@ -31,7 +31,7 @@ from unfold.utils import parse_date_str
 
 from admin_ext.admin import actions as account_deletion
 from admin_ext.admin.base import AuditedAdminMixin, DeskModelAdmin, VersionHistoryAdmin
-from admin_ext.admin.cases import user_notes_context
+from admin_ext.admin.case_page import user_notes_context
 from admin_ext.exports.mixins import CsvExportAdminMixin
 from admin_ext.exports.resources import UserResource
 from admin_ext.second_factor.reset import reset_second_factor_view

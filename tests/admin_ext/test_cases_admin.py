@@ -18,8 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains, assertTemplateUsed
 
-from admin_ext.admin.case_actions import MAX_CASES_PER_BULK_ACTION
-from admin_ext.admin.cases import user_notes_context
+from admin_ext.admin.case_bulk import MAX_CASES_PER_BULK_ACTION
+from admin_ext.admin.case_page import user_notes_context
 from audit.models import AuditEntry
 from messaging import services as messaging_services
 from messaging.models import Message, Notification

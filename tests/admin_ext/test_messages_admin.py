@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from pytest_django.asserts import assertContains, assertNotContains
 
-from admin_ext.admin.messages import MAX_TREE_INDENT
+from admin_ext.admin.message_text import MAX_TREE_INDENT
 from audit.models import AuditEntry
 from messaging import services
 from messaging.managers import walk_thread

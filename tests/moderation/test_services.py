@@ -299,7 +299,7 @@ def test_a_failing_action_undoes_the_others(moderator, monkeypatch):
     def fail(*args, **kwargs):
         raise RuntimeError("injected")
 
-    monkeypatch.setattr(services, "suspend_user", fail)
+    monkeypatch.setattr("moderation.case_actions.suspend_user", fail)
     with pytest.raises(RuntimeError):
         services.act_on_case(
             case, moderator=moderator, actions=["hide", "warn", "suspend"], reason="r", warning="w"

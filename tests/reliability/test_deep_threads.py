@@ -17,7 +17,7 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
-from admin_ext.admin.messages import MAX_TREE_INDENT
+from admin_ext.admin.message_text import MAX_TREE_INDENT
 from messaging.models import Message
 from messaging.views import MAX_INDENT
 from tests.factories import bulk_messages

@@ -23,7 +23,7 @@ from django.utils.text import Truncator
 from simple_history.template_utils import HistoricalRecordContextHelper, ObjDiffDisplay
 
 from admin_ext.admin.base import MAX_SEARCH_TERM_LENGTH, MAX_SEARCH_WORDS
-from admin_ext.admin.messages import MAX_DIFF_COMPARISONS, excerpt, word_diff
+from admin_ext.admin.message_text import MAX_DIFF_COMPARISONS, excerpt, word_diff
 from admin_ext.exports.csv_writer import FORMULA_STARTS
 from audit.models import AuditEntry
 from messaging import services
