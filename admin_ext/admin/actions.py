@@ -43,7 +43,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from unfold.widgets import UnfoldAdminTextareaWidget
 
-from admin_ext.admin.base import is_valid_id
+from admin_ext.admin.base import admin_url, is_valid_id, missing_account_redirect
 from audit.models import AuditEntry
 from jobs.models import Job
 from jobs.services import start_job
@@ -163,17 +163,12 @@ def account_deletion_preview_view(
     require_delete_permission(model_admin, request)
     user = model_admin.get_object(request, unquote(object_id))
     if user is None:
-        model_admin.message_user(
-            request,
-            f"The account with id “{object_id}” does not exist (perhaps it was deleted).",
-            messages.WARNING,
-        )
-        return HttpResponseRedirect(_changelist_url(model_admin))
+        return missing_account_redirect(model_admin, request, object_id)
     return render_account_deletion_preview(
         model_admin,
         request,
         [user.pk],
-        cancel_url=_admin_url(model_admin, "change", user.pk),
+        cancel_url=admin_url(model_admin, "change", user.pk),
     )
 
 
@@ -343,15 +338,8 @@ def report_outcome(
 # --- helpers ------------------------------------------------------------------------
 
 
-def _admin_url(model_admin: ModelAdmin, view: str, *args: object) -> str:
-    opts = model_admin.opts
-    return reverse(
-        f"{model_admin.admin_site.name}:{opts.app_label}_{opts.model_name}_{view}", args=args
-    )
-
-
 def _changelist_url(model_admin: ModelAdmin) -> str:
-    return _admin_url(model_admin, "changelist")
+    return admin_url(model_admin, "changelist")
 
 
 def _selected_user_ids(request: HttpRequest, queryset: QuerySet) -> list[int]:

@@ -11,7 +11,8 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.db.models import Field, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.text import smart_split
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin
@@ -98,6 +99,25 @@ class DeclaredFiltersAdminMixin:
                 request, f"{lookup_problem(error)} The list is shown unfiltered.", messages.WARNING
             )
             raise
+
+
+def admin_url(model_admin: Any, view: str, *args: object) -> str:
+    """The URL of ``model_admin``'s page ``view`` ("changelist", "change", ...)."""
+    opts = model_admin.opts
+    return reverse(
+        f"{model_admin.admin_site.name}:{opts.app_label}_{opts.model_name}_{view}", args=args
+    )
+
+
+def missing_account_redirect(model_admin: Any, request: HttpRequest, object_id: str) -> Any:
+    """Back to the users list with a warning: the account of a page asked for by
+    id is gone (deleted since the link was made, or never there)."""
+    model_admin.message_user(
+        request,
+        f"The account with id “{object_id}” does not exist (perhaps it was deleted).",
+        messages.WARNING,
+    )
+    return HttpResponseRedirect(admin_url(model_admin, "changelist"))
 
 
 class DeskModelAdmin(DeclaredFiltersAdminMixin, ModelAdmin):

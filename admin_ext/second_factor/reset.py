@@ -15,9 +15,9 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from admin_ext.admin.base import admin_url, missing_account_redirect
 from admin_ext.second_factor import services
 from admin_ext.second_factor.selectors import recovery_codes_left
 
@@ -35,13 +35,8 @@ def reset_second_factor_view(
         raise PermissionDenied
     user = model_admin.get_object(request, unquote(object_id))
     if user is None:
-        model_admin.message_user(
-            request,
-            f"The account with id “{object_id}” does not exist (perhaps it was deleted).",
-            messages.WARNING,
-        )
-        return HttpResponseRedirect(_admin_url(model_admin, "changelist"))
-    change_url = _admin_url(model_admin, "change", user.pk)
+        return missing_account_redirect(model_admin, request, object_id)
+    change_url = admin_url(model_admin, "change", user.pk)
     if request.method == "POST":
         try:
             services.reset_second_factor(actor=request.user, user=user)
@@ -69,10 +64,3 @@ def reset_second_factor_view(
         "cancel_url": change_url,
     }
     return TemplateResponse(request, TEMPLATE, context)
-
-
-def _admin_url(model_admin: ModelAdmin, view: str, *args: object) -> str:
-    opts = model_admin.opts
-    return reverse(
-        f"{model_admin.admin_site.name}:{opts.app_label}_{opts.model_name}_{view}", args=args
-    )
