@@ -2,7 +2,9 @@
 
 One module for every environment: everything that differs between a laptop,
 CI and production comes from environment variables (see README, "Configuration").
-Defaults need nothing installed: SQLite and the local-memory cache.
+Defaults need nothing installed: SQLite and the local-memory cache. Every setting
+is named here; two helpers live beside it: the parsers of the environment
+(``moderation_site/env.py``) and the admin's sidebar (``admin_sidebar.py``).
 """
 
 import os
@@ -12,41 +14,12 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.templatetags.static import static
-from django.urls import reverse_lazy
 from django.utils.csp import CSP
 
-from moderation_site import roles
+from moderation_site.admin_sidebar import ADMIN_NAVIGATION
+from moderation_site.env import env_bool, env_int, env_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    if value.lower() in {"1", "true", "yes", "on"}:
-        return True
-    if value.lower() in {"0", "false", "no", "off"}:
-        return False
-    raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), got {value!r}")
-
-
-def env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be an integer, got {value!r}") from None
-
-
-def env_list(name: str, default: list[str]) -> list[str]:
-    value = os.environ.get(name)
-    if value is None or value.strip() == "":
-        return default
-    return [item.strip() for item in value.split(",") if item.strip()]
-
 
 # --- Core -------------------------------------------------------------------
 
@@ -94,6 +67,7 @@ INSTALLED_APPS = [
     "audit",
     "jobs",
     "moderation",
+    "exports",  # CSV exports, below the admin: their rows, columns, writer and job
     "admin_ext",
     # Demo data and the generator: marks the database they fill (never a real one).
     "fixtures",
@@ -344,7 +318,7 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "var" / "media")
 
 # Exporting needs app.export_<model> (granted to Moderators by a migration).
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
-# Its own escaping only handles "="; admin_ext.exports sanitises every formula start.
+# Its own escaping only handles "="; exports.csv_writer sanitises every formula start.
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 # Exports are audited in the audit log (one entry each), not in the admin log.
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
@@ -358,18 +332,6 @@ EXPORT_STREAM_LIMIT = env_int("EXPORT_STREAM_LIMIT", 10_000)
 EVIDENCE_RETENTION_DAYS = env_int("EVIDENCE_RETENTION_DAYS", 90)
 
 # --- Admin (django-unfold) ------------------------------------------------------
-
-
-def _can(permission: str):
-    """A sidebar entry for those whose role may see the list (the role policy)
-    and who hold ``<app>.view_<model>``."""
-    app_label, codename = permission.split(".")
-    model_label = f"{app_label}.{codename.removeprefix('view_')}"
-    return lambda request: (
-        roles.allows(request.user, model_label, roles.Page.LIST)
-        and request.user.has_perm(permission)
-    )
-
 
 UNFOLD = {
     "SITE_TITLE": "Moderation desk",
@@ -386,65 +348,8 @@ UNFOLD = {
     "SIDEBAR": {
         "show_search": False,  # it searches every model without a limit
         "show_all_applications": False,
-        "navigation": [
-            {
-                "title": "Moderation",
-                "items": [
-                    {
-                        "title": "Dashboard",
-                        "icon": "dashboard",
-                        "link": reverse_lazy("admin:index"),
-                    },
-                    {
-                        "title": "Review queue",
-                        "icon": "flag",
-                        "link": reverse_lazy("admin:moderation_case_changelist"),
-                        "permission": _can("moderation.view_case"),
-                    },
-                    {
-                        "title": "Messages",
-                        "icon": "forum",
-                        "link": reverse_lazy("admin:messaging_message_changelist"),
-                        "permission": _can("messaging.view_message"),
-                    },
-                    {
-                        "title": "Edit history",
-                        "icon": "history",
-                        "link": reverse_lazy("admin:messaging_messagehistory_changelist"),
-                        "permission": _can("messaging.view_messagehistory"),
-                    },
-                    {
-                        "title": "Users",
-                        "icon": "person",
-                        "link": reverse_lazy("admin:auth_user_changelist"),
-                        "permission": _can("auth.view_user"),
-                    },
-                    {
-                        "title": "Audit log",
-                        "icon": "policy",
-                        "link": reverse_lazy("admin:audit_auditentry_changelist"),
-                        "permission": _can("audit.view_auditentry"),
-                    },
-                    {
-                        "title": "Jobs",
-                        "icon": "pending_actions",
-                        "link": reverse_lazy("admin:jobs_job_changelist"),
-                        "permission": _can("jobs.view_job"),
-                    },
-                ],
-            },
-            {
-                "title": "Administration",
-                "items": [
-                    {
-                        "title": "Groups",
-                        "icon": "group",
-                        "link": reverse_lazy("admin:auth_group_changelist"),
-                        "permission": _can("auth.view_group"),
-                    },
-                ],
-            },
-        ],
+        # Each entry shown only to those whose role may open its list.
+        "navigation": ADMIN_NAVIGATION,
     },
 }
 
