@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.tasks import task
 
-from jobs import services
+from jobs import runner
 
 
 @task()
 def run_job(job_id: int) -> None:
     # The task returns nothing: results live on the Job (counts and file names,
     # never content), so the task backend's table keeps no personal data.
-    services.run_job(job_id)
+    runner.run_job(job_id)

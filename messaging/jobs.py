@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from jobs.handlers import JobIncomplete
 from jobs.models import Job
-from jobs.services import JobIncomplete, Progress
+from jobs.progress import Progress
 from messaging import services
 
 

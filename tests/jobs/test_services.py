@@ -1,5 +1,6 @@
-"""jobs.services: starting, running and retrying jobs on django-tasks-db's database
-backend (the worker runs in the test), and account deletion through a job."""
+"""jobs.services and the runner behind its task (jobs.tasks, jobs.runner): starting,
+running and retrying jobs on django-tasks-db's database backend (the worker runs in
+the test), and account deletion through a job."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from audit.models import AuditEntry
-from jobs import handlers, services
+from jobs import handlers, runner, services
 from jobs.models import STALLED_AFTER, Job
 from messaging.models import Message
 from messaging.services import accounts as account_services
@@ -114,7 +115,7 @@ def test_the_worker_runs_a_queued_job_to_success(
 def test_a_failing_handler_marks_the_job_failed_and_never_raises(moderator, failing_handler):
     job = JobFactory(kind=Job.Kind.EXPORT, started_by=moderator)
 
-    services.run_job(job.pk)  # does not raise
+    runner.run_job(job.pk)  # does not raise
 
     job.refresh_from_db()
     assert job.status == Job.Status.FAILED
@@ -143,7 +144,7 @@ def test_run_job_on_a_job_that_is_not_queued_does_nothing(moderator, counting_ha
         kind=Job.Kind.EXPORT, started_by=moderator, status=status, heartbeat_at=timezone.now()
     )
 
-    services.run_job(job.pk)
+    runner.run_job(job.pk)
 
     job.refresh_from_db()
     assert job.status == status
@@ -152,7 +153,7 @@ def test_run_job_on_a_job_that_is_not_queued_does_nothing(moderator, counting_ha
 
 
 def test_run_job_of_a_job_that_no_longer_exists_does_nothing():
-    services.run_job(999_999)
+    runner.run_job(999_999)
 
 
 # --- retry ------------------------------------------------------------------------------
@@ -163,7 +164,7 @@ def test_retrying_a_failed_job_queues_it_again_and_it_succeeds(
 ):
     job = JobFactory(kind=Job.Kind.EXPORT, started_by=moderator)
     monkeypatch.setitem(handlers.HANDLERS, Job.Kind.EXPORT, lambda job, progress: 1 / 0)
-    services.run_job(job.pk)
+    runner.run_job(job.pk)
     job.refresh_from_db()
     assert job.status == Job.Status.FAILED
     monkeypatch.setitem(handlers.HANDLERS, Job.Kind.EXPORT, lambda job, progress: {"rows": 0})
@@ -249,7 +250,7 @@ def test_a_worker_taken_for_dead_does_not_overwrite_the_retried_attempt(moderato
         )
         services.retry_job(job, by=moderator)
         monkeypatch.setitem(handlers.HANDLERS, Job.Kind.EXPORT, second_attempt)
-        services.run_job(job.pk)  # the second worker
+        runner.run_job(job.pk)  # the second worker
         progress.advance(99)
         return {"attempt": 1}
 
@@ -258,7 +259,7 @@ def test_a_worker_taken_for_dead_does_not_overwrite_the_retried_attempt(moderato
         return {"attempt": 2}
 
     monkeypatch.setitem(handlers.HANDLERS, Job.Kind.EXPORT, first_attempt_that_stalls)
-    services.run_job(job.pk)
+    runner.run_job(job.pk)
 
     job.refresh_from_db()
     assert job.status == Job.Status.SUCCEEDED
@@ -283,17 +284,6 @@ def test_a_job_that_cannot_be_queued_is_marked_failed_so_it_can_be_retried(
     assert job.status == Job.Status.FAILED
     assert job.error == "Could not be queued: ConnectionError: queue unreachable"
     assert job.can_retry
-
-
-def test_progress_writes_a_heartbeat(moderator):
-    job = JobFactory(started_by=moderator, status=Job.Status.RUNNING)
-    progress = services.Progress(job)
-
-    progress.advance(3)  # the first advance always writes
-
-    job.refresh_from_db()
-    assert job.progress_done == 3
-    assert job.heartbeat_at is not None
 
 
 # --- account deletion through a job -------------------------------------------------------

@@ -33,8 +33,10 @@ from django.utils import timezone
 
 import jobs.models
 from audit.models import AuditEntry
+from jobs import runner as job_runner
 from jobs import services as job_services
 from jobs.models import STALLED_AFTER, Job
+from jobs.progress import PROGRESS_INTERVAL
 from messaging.models import Message, MessageHistory, Notification
 from tests.factories import PASSWORD, MessageFactory, SuperuserFactory, UserFactory, bulk_messages
 
@@ -320,7 +322,7 @@ def test_a_worker_killed_mid_job_leaves_no_account_half_deleted_and_a_retry_fini
     assert 0 < job.progress_done <= len(gone)
     last_heartbeat = job.heartbeat_at
     assert last_heartbeat is not None
-    time.sleep(job_services.PROGRESS_INTERVAL * 2)  # a live worker would have beaten again
+    time.sleep(PROGRESS_INTERVAL * 2)  # a live worker would have beaten again
     job.refresh_from_db()
     assert job.heartbeat_at == last_heartbeat
     assert not job.is_stalled  # not yet: it could be a slow account
@@ -332,7 +334,7 @@ def test_a_worker_killed_mid_job_leaves_no_account_half_deleted_and_a_retry_fini
     job_services.retry_job(job, by=moderator)
     monkeypatch.undo()
 
-    job_services.run_job(job.pk)  # the retried attempt, in this process
+    job_runner.run_job(job.pk)  # the retried attempt, in this process
 
     job.refresh_from_db()
     assert job.status == Job.Status.SUCCEEDED, job.error
