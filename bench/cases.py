@@ -103,8 +103,8 @@ def account_deletion(variant: str) -> tuple[Callable, Callable]:
 
 
 def export(variant: str) -> tuple[Callable, Callable]:
-    from admin_ext.exports.csv_writer import write_csv
-    from admin_ext.exports.resources import MessageResource, export_columns
+    from exports.csv_writer import write_csv
+    from exports.resources import MessageResource, export_columns
 
     # What the admin exports: every message, newest first, users joined.
     queryset = Message.objects.select_related("sender", "receiver").order_by("-timestamp", "-id")

@@ -2,9 +2,9 @@
 
 Export jobs write CSV files under ``MEDIA_ROOT/exports`` (never served publicly:
 the jobs admin's download view checks permissions, then asks ``stored_export_file``).
-What to write is the exporting app's business (``admin_ext.exports.files``); how
-a file is published, found and forgotten is decided here, below every app that
-uses it, so the account deletion (messaging) needs no import of the admin.
+What to write is the exporting app's business (``exports.jobs``); how a file is
+published, found and forgotten is decided here, below every app that uses it, so
+the account deletion (messaging) needs no import of the exports or the admin.
 
 No export file outlives an account deletion:
 

@@ -160,6 +160,25 @@ class MessageQuerySet(models.QuerySet):
         )
         return self.annotate(reply_count=Coalesce(Subquery(replies), 0))
 
+    def by_unread(self, is_unread: bool) -> Self:
+        """Unread as the ``Message.unread`` manager defines it (or everything else),
+        so the admin's filter, its exports and the inboxes never disagree on what
+        "unread" means if that definition changes.
+
+        Unread intersects with the manager's queryset (``&`` merges their WHERE
+        clauses into one query: no subquery, and the database can use
+        msg_unread_inbox_idx when a receiver is filtered too). Read excludes the
+        manager's rows with an anti-join (NOT EXISTS), which stays correct whatever
+        extra conditions the manager grows.
+        """
+        unread = self.model.unread.all()
+        if is_unread:
+            return self & unread
+        return self.filter(~Exists(unread.filter(pk=OuterRef("pk"))))
+
+    def by_replies(self, has_replies: bool) -> Self:
+        return self.with_replies() if has_replies else self.without_replies()
+
     def with_replies(self) -> Self:
         """Messages someone answered (an EXISTS over the parent_message index)."""
         return self.filter(Exists(self._replies_to_outer_message()))

@@ -2,9 +2,10 @@
 
 Layers, bottom to top: ``moderation_site`` (settings and infrastructure: cache,
 roles, logs) → ``audit`` → ``jobs`` → ``messaging`` → ``moderation`` →
-``admin_ext`` (the admin) and ``fixtures`` (demo data). An app adds what it
-brings to shared machinery (job kinds, dashboard figures) by registering it from
-its ``AppConfig.ready``, so nothing below has to import it.
+``exports`` (CSV exports) → ``admin_ext`` (the admin) and ``fixtures`` (demo
+data). An app adds what it brings to shared machinery (job kinds, dashboard
+figures) by registering it from its ``AppConfig.ready``, so nothing below has to
+import it.
 
 What counts as an import: every ``import`` and ``from ... import`` of an app's
 module (tests and migrations left out), at any depth, since an import inside a
@@ -47,6 +48,7 @@ LAYERS = (
     {"jobs"},
     {"messaging"},
     {"moderation"},
+    {"exports"},
     {ADMIN, "fixtures"},
     {WIRING},
 )
@@ -228,3 +230,90 @@ def test_every_app_imports_only_its_layer_and_those_below(imports):
         if layer_of[edge.target] > layer_of[edge.source]
     ]
     assert not upward, "Imports run bottom to top only:\n" + "\n".join(upward)
+
+
+# --- between files ------------------------------------------------------------------
+
+
+def module_name(relative: Path) -> str:
+    return ".".join(relative.with_suffix("").parts).removesuffix(".__init__")
+
+
+def project_modules() -> dict[str, Path]:
+    """Every module of the project's apps (tests and migrations left out), by name."""
+    modules = {}
+    for app in project_apps():
+        for path in sorted((ROOT / app).rglob("*.py")):
+            relative = path.relative_to(ROOT)
+            if not {"tests", "migrations"} & set(relative.parts):
+                modules[module_name(relative)] = relative
+    return modules
+
+
+def imported_files(tree: ast.AST, *, module: str, is_package: bool, known: set[str]) -> set[str]:
+    """The project modules an import of ``module`` runs: ``from a.b import c``
+    names the module ``a.b.c`` when there is one, ``a.b`` otherwise; a relative
+    import counts from ``module``'s package. Not the packages above the one named:
+    Python runs their ``__init__`` first, but a file importing a sibling through
+    its full path does not depend on what the package re-exports."""
+    targets = set()
+    base = module.split(".") if is_package else module.split(".")[:-1]
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.If) and _is_type_checking(node.test):
+            for child in node.orelse:
+                visit(child)
+            return
+        if isinstance(node, ast.Import):
+            targets.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            parent = base[: len(base) - node.level + 1] if node.level else []
+            named = ".".join([*parent, *filter(None, [node.module])])
+            for alias in node.names:
+                targets.add(f"{named}.{alias.name}" if f"{named}.{alias.name}" in known else named)
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(tree)
+    return {target for target in targets if target in known and target != module}
+
+
+def module_edges() -> dict[str, set[str]]:
+    modules = project_modules()
+    known = set(modules)
+    return {
+        name: imported_files(
+            ast.parse((ROOT / path).read_text(encoding="utf-8"), filename=str(path)),
+            module=name,
+            is_package=path.name == "__init__.py",
+            known=known,
+        )
+        for name, path in modules.items()
+    }
+
+
+def test_the_file_graph_resolves_submodules_and_relative_imports():
+    tree = ast.parse(
+        "from messaging import services\n"
+        "from messaging.services import delete_account\n"
+        "from .models import Job\n"
+        "from . import handlers\n"
+        "def run():\n"
+        "    from jobs.tasks import run_job\n"
+    )
+    known = {"messaging.services", "messaging", "jobs.models", "jobs.handlers", "jobs.tasks"}
+
+    found = imported_files(tree, module="jobs.services", is_package=False, known=known)
+
+    assert found == {"messaging.services", "jobs.models", "jobs.handlers", "jobs.tasks"}
+
+
+def test_no_two_files_import_each_other_even_inside_a_function():
+    # A function-local import that dodges a circle at load time still ties the
+    # two files together: each needs the other to work.
+    edges = module_edges()
+    assert len(edges) > 50 and sum(map(len, edges.values())) > 100  # it read the code
+
+    cycle = find_cycle({source: dict.fromkeys(targets) for source, targets in edges.items()})
+
+    assert cycle is None, "Files import each other in a circle: " + " → ".join(cycle)

@@ -23,8 +23,8 @@ from admin_ext.admin.filters import (
     RangeDateTimeFilter,
 )
 from admin_ext.exports.mixins import CsvExportAdminMixin
-from admin_ext.exports.resources import AuditEntryResource
 from audit.models import AuditEntry
+from exports.resources import AuditEntryResource
 
 REASON_EXCERPT_CHARS = 80
 

@@ -1,68 +1,84 @@
-"""Changelist filters of the moderators' admin that no field filter expresses."""
+"""Changelist filters of the moderators' admin that no field filter expresses.
+
+Each says what it selects as conditions an export can carry (``ExportableFilter``):
+lookups, or named rules of the domain (``MessageQuerySet.by_unread``,
+``by_replies``, ``messaging.selectors.by_unread_messages``) that the filter and
+the export both call, so each rule lives in one place.
+"""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.conf import settings
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.validators import EMPTY_VALUES
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from unfold.contrib.filters import admin as unfold_filters
-from unfold.contrib.filters.admin import RadioFilter
-from unfold.contrib.filters.forms import HorizontalRadioForm
-from unfold.utils import parse_datetime_str
+from unfold.contrib.filters.admin import RadioFilter, RangeDateFilter
+from unfold.contrib.filters.forms import HorizontalRadioForm, RadioForm
+from unfold.utils import parse_date_str, parse_datetime_str
 
 from admin_ext.admin.base import is_valid_id
-from messaging.models import Message
+from audit.models import AuditEntry
+from messaging.selectors import by_unread_messages
 
 YES = "1"
 NO = "0"
 
 
-class YesNoFilter(RadioFilter):
-    """A horizontal All / Yes / No choice; subclasses say what Yes and No select."""
+class ExportableFilter:
+    """A list filter whose selection is conditions an export can carry without
+    the admin (``exports.rules``: lookups and named domain rules).
 
-    form_class = HorizontalRadioForm
+    ``export_conditions()`` names them; ``queryset`` applies the same ones, so a
+    list and its export (streamed, or rebuilt by a background job) always select
+    the same rows. Django's own field filters need no such method: what they apply
+    is their ``used_parameters`` (admin_ext.exports.selection).
+    """
 
-    def lookups(self, request: HttpRequest, model_admin: object) -> list[tuple[str, str]]:
-        return [(YES, "Yes"), (NO, "No")]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        if self.value() == YES:
-            return self.select_yes(queryset)
-        if self.value() == NO:
-            return self.select_no(queryset)
-        return queryset
-
-    def select_yes(self, queryset: QuerySet) -> QuerySet:
+    def export_conditions(self) -> list[tuple[str, Any]]:
         raise NotImplementedError
 
-    def select_no(self, queryset: QuerySet) -> QuerySet:
+
+class YesNoFilter(ExportableFilter, RadioFilter):
+    """A horizontal All / Yes / No choice; subclasses say what Yes and No select,
+    with the domain rule named like the parameter (``exports.rules``)."""
+
+    form_class = HorizontalRadioForm
+    answers: tuple[tuple[str, str], tuple[str, str]] = ((YES, "Yes"), (NO, "No"))
+
+    def lookups(self, request: HttpRequest, model_admin: object) -> list[tuple[str, str]]:
+        return list(self.answers)
+
+    def answer(self) -> bool | None:
+        (yes, _), (no, _) = self.answers
+        return {yes: True, no: False}.get(self.value() or "")
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        answer = self.answer()
+        return queryset if answer is None else self.select(queryset, answer)
+
+    def export_conditions(self) -> list[tuple[str, Any]]:
+        answer = self.answer()
+        return [] if answer is None else [(self.parameter_name, answer)]
+
+    def select(self, queryset: QuerySet, answer: bool) -> QuerySet:
         raise NotImplementedError
 
 
 class UnreadFilter(YesNoFilter):
-    """Unread as the ``Message.unread`` manager defines it, so the admin and the
-    inboxes never disagree on what "unread" means if that definition changes.
-
-    Yes intersects the changelist's queryset with the manager's (``&`` merges
-    their WHERE clauses into one query: no subquery, and the database can use
-    msg_unread_inbox_idx when a receiver is filtered too). No excludes the
-    manager's rows with an anti-join (NOT EXISTS), which stays correct whatever
-    extra conditions the manager grows.
-    """
+    """Unread as the ``Message.unread`` manager defines it (``by_unread``), so the
+    admin and the inboxes never disagree on what "unread" means."""
 
     title = "unread"
     parameter_name = "unread"
 
-    def select_yes(self, queryset: QuerySet) -> QuerySet:
-        return queryset & Message.unread.all()
-
-    def select_no(self, queryset: QuerySet) -> QuerySet:
-        return queryset.filter(~Exists(Message.unread.filter(pk=OuterRef("pk"))))
+    def select(self, queryset: QuerySet, answer: bool) -> QuerySet:
+        return queryset.by_unread(answer)
 
 
 class HasRepliesFilter(YesNoFilter):
@@ -72,14 +88,23 @@ class HasRepliesFilter(YesNoFilter):
     title = "has replies"
     parameter_name = "has_replies"
 
-    def select_yes(self, queryset: QuerySet) -> QuerySet:
-        return queryset.with_replies()
-
-    def select_no(self, queryset: QuerySet) -> QuerySet:
-        return queryset.without_replies()
+    def select(self, queryset: QuerySet, answer: bool) -> QuerySet:
+        return queryset.by_replies(answer)
 
 
-class RangeDateTimeFilter(unfold_filters.RangeDateTimeFilter):
+class HasUnreadFilter(YesNoFilter):
+    """Accounts with a message they have not read (``by_unread_messages``)."""
+
+    title = "unread messages"
+    parameter_name = "has_unread"
+    form_class = RadioForm
+    answers = (("yes", "Has unread messages"), ("no", "No unread messages"))
+
+    def select(self, queryset: QuerySet, answer: bool) -> QuerySet:
+        return by_unread_messages(queryset, answer)
+
+
+class RangeDateTimeFilter(ExportableFilter, unfold_filters.RangeDateTimeFilter):
     """unfold's date-time range, read in the current time zone.
 
     unfold parses the bounds into naive datetimes, which Django (USE_TZ) can only
@@ -87,7 +112,7 @@ class RangeDateTimeFilter(unfold_filters.RangeDateTimeFilter):
     way Django's own form fields do. A bound that does not parse is ignored.
     """
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    def bounds(self) -> dict[str, datetime.datetime]:
         bounds = {}
         for side, lookup in (("from", "gte"), ("to", "lte")):
             date_value = self.used_parameters.get(f"{self.parameter_name}_{side}_0")
@@ -100,7 +125,42 @@ class RangeDateTimeFilter(unfold_filters.RangeDateTimeFilter):
             if settings.USE_TZ and timezone.is_naive(moment):
                 moment = timezone.make_aware(moment)
             bounds[f"{self.parameter_name}__{lookup}"] = moment
-        return queryset.filter(**bounds)
+        return bounds
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(**self.bounds())
+
+    def export_conditions(self) -> list[tuple[str, Any]]:
+        return list(self.bounds().items())
+
+
+class JoinedBetweenFilter(ExportableFilter, RangeDateFilter):
+    """unfold's date range on ``date_joined`` (a datetime), both days included.
+
+    The stock filter compares the datetime with a bare date: midnight, so the
+    last day was left out (and Django warns about the naive datetime).
+    """
+
+    def bounds(self) -> dict[str, datetime.date] | None:
+        """The days, or None when one does not parse (unfold's form says so, and
+        the list is not filtered by it)."""
+        bounds = {}
+        for suffix, lookup in (("_from", "gte"), ("_to", "lte")):
+            value = self.used_parameters.get(f"{self.parameter_name}{suffix}")
+            if value in EMPTY_VALUES or not isinstance(value, str):
+                continue
+            day = parse_date_str(value)
+            if day is None:
+                return None
+            bounds[f"{self.field_path}__date__{lookup}"] = day
+        return bounds
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet | None:
+        bounds = self.bounds()
+        return None if bounds is None else queryset.filter(**bounds)
+
+    def export_conditions(self) -> list[tuple[str, Any]]:
+        return list((self.bounds() or {}).items())
 
 
 class AutocompleteFilter(unfold_filters.AutocompleteSelectFilter):
@@ -120,7 +180,7 @@ class AutocompleteFilter(unfold_filters.AutocompleteSelectFilter):
                 raise IncorrectLookupParameters(f"{value!r} is not an id of {field.name}.")
 
 
-class AuditTargetFilter(unfold_filters.TextFilter):
+class AuditTargetFilter(ExportableFilter, unfold_filters.TextFilter):
     """The audit entries about one person: ``#123`` for the account id, anything
     else for the username exactly as the entry kept it.
 
@@ -134,22 +194,24 @@ class AuditTargetFilter(unfold_filters.TextFilter):
     title = "target user"
     parameter_name = "target"
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    def export_conditions(self) -> list[tuple[str, Any]]:
         value = (self.value() or "").strip()
         if not value:
-            return queryset
+            return []
         if "\x00" in value:  # no username holds one; PostgreSQL refuses it
             raise IncorrectLookupParameters("A username cannot contain a NUL character.")
         if value.startswith("#"):
             user_id = value[1:].strip()
-            field = queryset.model._meta.get_field("target_user_id")
-            if not is_valid_id(field, user_id):
+            if not is_valid_id(AuditEntry._meta.get_field("target_user_id"), user_id):
                 raise IncorrectLookupParameters(f"{value!r} is not an account id.")
-            return queryset.filter(target_user_id=int(user_id))
-        return queryset.filter(target_username=value)
+            return [("target_user_id", int(user_id))]
+        return [("target_username", value)]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(**dict(self.export_conditions()))
 
 
-class AuditCaseFilter(unfold_filters.TextFilter):
+class AuditCaseFilter(ExportableFilter, unfold_filters.TextFilter):
     """The audit entries of one moderation case, its timeline (audit_case_idx): a
     case id, with or without its "#". The parameter is Django's own spelling of
     the lookup, so ``?case_id__exact=12`` (a case page's link) fills this field.
@@ -158,10 +220,13 @@ class AuditCaseFilter(unfold_filters.TextFilter):
     title = "case"
     parameter_name = "case_id__exact"
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    def export_conditions(self) -> list[tuple[str, Any]]:
         value = (self.value() or "").strip().removeprefix("#").strip()
         if not value:
-            return queryset
-        if not is_valid_id(queryset.model._meta.get_field("case_id"), value):
+            return []
+        if not is_valid_id(AuditEntry._meta.get_field("case_id"), value):
             raise IncorrectLookupParameters(f"{self.value()!r} is not a case id.")
-        return queryset.filter(case_id=int(value))
+        return [("case_id", int(value))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(**dict(self.export_conditions()))

@@ -14,7 +14,7 @@ from admin_ext.admin.base import DeskModelAdmin, ReadOnlyAdminMixin
 from admin_ext.admin.filters import AutocompleteFilter, RangeDateTimeFilter
 from admin_ext.admin.message_text import excerpt, message_change_url, word_diff
 from admin_ext.exports.mixins import CsvExportAdminMixin
-from admin_ext.exports.resources import MessageHistoryResource
+from exports.resources import MessageHistoryResource
 from messaging.models import Message, MessageHistory
 
 

@@ -1,17 +1,22 @@
-"""The audit entry of an export: one writer for the streamed export and the job.
+"""What an export may keep of the moderator's list: the audit entry's selection,
+and which filters' values a job must forget.
 
 Audit entries outlive every account they mention, so an export's entry keeps
 only what selected its rows by ids, numbers, dates and choice values
-(``sender__id__exact=5``, ``unread=1``, ``action__in=account_deleted``): never the
-search words (``q``) nor the value of a text filter (the audit log's ``target``
-takes a username), which may name a person or quote what they wrote. That a
-search or a text filter was used is kept, without its words.
+(``sender__id__exact=5``, ``unread=1``, ``action__exact=account_deleted``): never
+the search words (``q``) nor the value of a text filter (the audit log's
+``target`` takes a username), which may name a person or quote what they wrote.
+That a search or a text filter was used is kept, without its words. The entry
+itself is written by ``exports.audit.record_export``.
+
+Worked out here, in the request, because it reads the changelist's query string
+and the admin's filters; the result travels in the ``ExportSelection``.
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.contrib.admin.views.main import ORDER_VAR, SEARCH_VAR
 from django.core.exceptions import FieldDoesNotExist
@@ -19,14 +24,10 @@ from django.db import models
 from django.http import HttpRequest, QueryDict
 from unfold.contrib.filters.admin import TextFilter
 
-from audit.models import AuditEntry
-from audit.services import record_audit_entry
+from exports.selection import AuditedSelection
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
     from import_export.admin import ExportMixin
-
-EXPORT_FORMAT = "csv"
 
 # Ids, numbers, dates and times as the admin's filters send them.
 _PLAIN_VALUE = re.compile(r"[0-9:.,+\-/ TZ]*|true|false|True|False")
@@ -45,15 +46,10 @@ _TEXT_FIELDS = (
 
 def audited_selection(
     model_admin: ExportMixin, request: HttpRequest, filters: str
-) -> dict[str, Any]:
-    """What the audit log may keep of a changelist's query string ``filters``:
-    ``{"filters": the selecting part, "search": bool, "text_filters": [names]}``."""
+) -> AuditedSelection:
+    """What the audit log may keep of a changelist's query string ``filters``."""
     model = model_admin.model
-    text_filter_names = {
-        list_filter.parameter_name
-        for list_filter in model_admin.get_list_filter(request)
-        if isinstance(list_filter, type) and issubclass(list_filter, TextFilter)
-    }
+    text_filter_names = text_filter_parameters(model_admin, request)
     kept = QueryDict(mutable=True)
     searched = False
     text_filters: list[str] = []
@@ -63,42 +59,29 @@ def audited_selection(
         elif name == ORDER_VAR:
             if all(_ORDERING.fullmatch(value) for value in values):
                 kept.setlist(name, values)
-        elif all(_selects_without_text(model, name, value, text_filter_names) for value in values):
+        elif all(selects_without_text(model, name, value, text_filter_names) for value in values):
             kept.setlist(name, values)
         elif _PARAMETER_NAME.fullmatch(name):
             text_filters.append(name)
-    return {"filters": kept.urlencode(), "search": searched, "text_filters": sorted(text_filters)}
-
-
-def record_export(
-    *,
-    actor: AbstractBaseUser | None,
-    model_admin: ExportMixin,
-    request: HttpRequest,
-    filters: str,
-    rows: int,
-    fields: list[str],
-    job_id: int | None,
-) -> AuditEntry:
-    """The one audit entry of an export: when the stream starts, or when the
-    job's file is published (in the transaction that publishes it)."""
-    return record_audit_entry(
-        action=AuditEntry.Action.EXPORT,
-        actor=actor,
-        details={
-            "model": model_admin.opts.label_lower,
-            **audited_selection(model_admin, request, filters),
-            "rows": rows,
-            "format": EXPORT_FORMAT,
-            "job_id": job_id,
-            "fields": fields,
-        },
+    return AuditedSelection(
+        filters=kept.urlencode(), search=searched, text_filters=tuple(sorted(text_filters))
     )
 
 
-def _selects_without_text(
+def text_filter_parameters(model_admin: ExportMixin, request: HttpRequest) -> set[str]:
+    """The parameters of the list's text filters, whose values are typed words."""
+    return {
+        list_filter.parameter_name
+        for list_filter in model_admin.get_list_filter(request)
+        if isinstance(list_filter, type) and issubclass(list_filter, TextFilter)
+    }
+
+
+def selects_without_text(
     model: type[models.Model], name: str, value: str, text_filter_names: set[str]
 ) -> bool:
+    """Whether the changelist parameter ``name=value`` selects by an id, a number,
+    a date or a choice (safe to keep) rather than by typed text."""
     field = _field_of(model, name)
     if field is None:
         # A filter of the admin's own (unread, has replies): its choices are

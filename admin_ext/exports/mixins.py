@@ -1,5 +1,5 @@
 """CSV export in the admin: django-import-export's button, form and permission,
-our own writer.
+the exports app's rows and writer.
 
 ``CsvExportAdminMixin`` goes first in a ModelAdmin's bases. It keeps what
 import-export does well (the "Export" button on the changelist, carrying its
@@ -8,19 +8,21 @@ query string; the export URL; unfold's form with choosable fields; the
 replaces the export itself, which in import-export builds a whole tablib Dataset
 in memory and only strips a leading "=":
 
+- the changelist the request describes becomes an ``ExportSelection``
+  (``selection.export_selection``): model, columns, filters, search, ordering;
 - up to ``settings.EXPORT_STREAM_LIMIT`` rows, the CSV streams to the browser as
-  it is read from the database (``csv_writer.stream_csv``);
-- above it, a background job writes the file (``files.write_export_file``) and
-  the moderator is sent to the job's page.
+  it is read from the database (``exports.csv_writer.stream_csv``);
+- above it, the selection goes into a background job's params and the moderator
+  is sent to the job's page; the job (``exports.jobs``) runs the same selection.
 
-Either way the rows are the changelist's (``selection``), every text cell is
-sanitised, and one audit entry records the export (``audit.record_export``, which
-keeps no search words): when the stream starts, or when the job's file is
-published.
+Either way the rows are ``selection.rows()``, every text cell is sanitised, and
+one audit entry records the export (``exports.audit.record_export``, which keeps
+no search words): when the stream starts, or when the job's file is published.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from django import forms
@@ -44,13 +46,14 @@ from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from import_export.admin import ExportMixin
 from import_export.formats import base_formats
-from import_export.resources import ModelResource
 from unfold.contrib.import_export.forms import SelectableFieldsExportForm
 
-from admin_ext.exports.audit import EXPORT_FORMAT, record_export
-from admin_ext.exports.csv_writer import ExportColumn, stream_csv
-from admin_ext.exports.resources import UnknownExportField, export_columns
-from admin_ext.exports.selection import changelist_filters, search_term
+from admin_ext.exports.selection import changelist_filters, export_selection, search_term
+from exports.audit import record_export
+from exports.csv_writer import ExportColumn, stream_csv
+from exports.resources import UnknownExportField, export_columns
+from exports.rules import ExportRefused
+from exports.selection import ExportSelection
 from jobs.models import Job
 from jobs.services import start_job
 
@@ -97,8 +100,9 @@ class CsvExportAdminMixin(ExportMixin):
         if not self.has_export_permission(request):
             raise PermissionDenied
         try:
-            queryset = self.get_export_queryset(request)
-        except IncorrectLookupParameters as error:
+            selection = self.get_export_selection(request)
+            queryset = selection.rows()
+        except (IncorrectLookupParameters, ExportRefused) as error:
             # What the changelist does with a bad filter (a forged or stale link),
             # with the reason, instead of a server error.
             self.message_user(request, f"These filters cannot be exported: {error}", messages.ERROR)
@@ -117,48 +121,51 @@ class CsvExportAdminMixin(ExportMixin):
             except UnknownExportField as error:
                 form.add_error(None, str(error))
             else:
+                selection = replace(
+                    selection,
+                    resource=resource_class.__name__,
+                    fields=tuple(column.name for column in columns),
+                )
                 return self.export_csv(
-                    request, queryset=queryset, resource_class=resource_class, columns=columns
+                    request, selection=selection, queryset=queryset, columns=columns
                 )
         context = self.init_request_context_data(request, form)
         context["export_selection"] = self._describe_selection(request, queryset)
         request.current_app = self.admin_site.name
         return TemplateResponse(request, [self.export_template_name], context=context)
 
+    def get_export_selection(self, request: HttpRequest) -> ExportSelection:
+        """The request's changelist as an ExportSelection, with the first resource's
+        columns (the form's choice replaces them)."""
+        resource_class = self.get_export_resource_classes(request)[0]
+        return export_selection(
+            self,
+            request,
+            resource_class=resource_class,
+            fields=tuple(resource_class().get_export_order()),
+        )
+
+    def get_export_queryset(self, request: HttpRequest) -> QuerySet:
+        # import-export's hook, for anyone calling it: the same rows as the export.
+        try:
+            return self.get_export_selection(request).rows()
+        except ExportRefused as error:
+            raise IncorrectLookupParameters(str(error)) from error
+
     def export_csv(
         self,
         request: HttpRequest,
         *,
+        selection: ExportSelection,
         queryset: QuerySet,
-        resource_class: type[ModelResource],
         columns: list[ExportColumn],
     ) -> HttpResponse:
-        """Stream the rows, or hand them to a background job when there are many."""
-        label = self.opts.label_lower
-        filters = changelist_filters(request)
+        """Stream the rows, or hand the selection to a background job when there
+        are many."""
         rows = queryset.count()  # one COUNT: it decides stream or job, and is audited
         if rows > settings.EXPORT_STREAM_LIMIT:
-            return self._start_export_job(
-                request,
-                rows=rows,
-                params={
-                    "model": label,
-                    "resource": resource_class.__name__,
-                    "fields": [column.name for column in columns],
-                    "filters": filters,
-                    "search": search_term(request),
-                    "format": EXPORT_FORMAT,
-                },
-            )
-        record_export(
-            actor=request.user,
-            model_admin=self,
-            request=request,
-            filters=filters,
-            rows=rows,
-            fields=[column.name for column in columns],
-            job_id=None,
-        )
+            return self._start_export_job(request, rows=rows, params=selection.to_params())
+        record_export(actor=request.user, selection=selection, rows=rows, job_id=None)
         response = StreamingHttpResponse(
             stream_csv(queryset, columns), content_type="text/csv; charset=utf-8"
         )

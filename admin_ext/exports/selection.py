@@ -1,34 +1,38 @@
-"""Which rows an export holds: the changelist's, filters and search applied.
+"""Which rows an export holds: the changelist's, described as an ``ExportSelection``.
 
-The admin (``mixins.CsvExportAdminMixin``) and the background job
-(``files.write_export_file``) both get their rows from the same call,
-``ModelAdmin.get_export_queryset(request)``: django-import-export builds the
-changelist (``ChangeList``) from the request's query string, so the list filters,
-the search, the ordering and the ModelAdmin's ``get_queryset`` all apply.
+The admin builds the moderator's changelist from the request (``export_changelist``:
+its filters, search and ordering, checked as the list checks them: an unknown or
+forbidden filter is refused here, in the request) and describes what it applied
+in plain data (``export_selection``):
 
-A job has no request: it stores the changelist's query string (``filters``) and
-replays it as a GET of the changelist URL made by the moderator who started it
-(``changelist_request``). The rows are therefore exactly those the moderator's
-list selected, as of the moment the job runs, and only if that moderator may
-still export them.
+- a field filter (Django's, unfold's) applies its ``used_parameters``, plain ORM
+  lookups; the desk's own filters say what they apply (``ExportableFilter``);
+- the search term, applied by the model's export rules as the admin applies it;
+- the ordering the list was sorted by;
+- what the audit entry may keep (``audit.audited_selection``), and which
+  filters' values are typed text that a job must forget (``text_filters``).
+
+The stream and the background job then both take their rows from
+``ExportSelection.rows()`` (exports.selection), never from a replayed request.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.apps import apps
-from django.contrib import admin
-from django.contrib.admin.views.main import ALL_VAR, ERROR_FLAG, PAGE_VAR, SEARCH_VAR
-from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.contrib.admin import FieldListFilter, ListFilter
+from django.contrib.admin.views.main import ALL_VAR, ERROR_FLAG, PAGE_VAR, SEARCH_VAR, ChangeList
+from django.db.models import F, OrderBy
 from django.http import HttpRequest
-from django.test import RequestFactory
-from django.urls import reverse
+
+from admin_ext.admin.filters import ExportableFilter
+from admin_ext.exports.audit import audited_selection, selects_without_text, text_filter_parameters
+from exports.rules import ExportRefused
+from exports.selection import Condition, ExportSelection
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
     from import_export.admin import ExportMixin
+    from import_export.resources import ModelResource
 
 # Changelist parameters that page through the rows but do not select them.
 _NOT_SELECTING = (PAGE_VAR, ALL_VAR, ERROR_FLAG)
@@ -46,44 +50,104 @@ def search_term(request: HttpRequest) -> str:
     return request.GET.get(SEARCH_VAR, "")
 
 
-def export_model_admin(model_label: str) -> ExportMixin:
-    """The registered ModelAdmin of ``model_label`` ("messaging.message"), if it exports."""
-    from admin_ext.exports.mixins import CsvExportAdminMixin
+def export_changelist(model_admin: ExportMixin, request: HttpRequest) -> ChangeList:
+    """The request's changelist, its rows not fetched (no page, no COUNT): what
+    django-import-export's ``get_export_queryset`` builds. Raises what the list
+    raises for a bad filter (IncorrectLookupParameters, a forbidden lookup)."""
+    list_display = model_admin.get_list_display(request)
+    if model_admin.get_actions(request):
+        list_display = ["action_checkbox", *list_display]
 
-    model_admin = admin.site.get_model_admin(apps.get_model(model_label))
-    if not isinstance(model_admin, CsvExportAdminMixin):
-        raise ValueError(f"{model_label} has no CSV export in the admin.")
-    return model_admin
+    class RowsOnly(model_admin.get_changelist(request)):
+        def get_results(self, request: HttpRequest) -> None:
+            pass
+
+    return RowsOnly(
+        request=request,
+        model=model_admin.model,
+        list_display=list_display,
+        list_display_links=model_admin.get_list_display_links(request, list_display),
+        list_filter=model_admin.get_list_filter(request),
+        date_hierarchy=model_admin.date_hierarchy,
+        search_fields=model_admin.get_search_fields(request),
+        list_select_related=model_admin.get_list_select_related(request),
+        list_per_page=model_admin.list_per_page,
+        list_max_show_all=model_admin.list_max_show_all,
+        list_editable=model_admin.list_editable,
+        model_admin=model_admin,
+        sortable_by=model_admin.sortable_by,
+        search_help_text=model_admin.search_help_text,
+    )
 
 
-def changelist_request(
-    model_admin: ExportMixin, *, filters: str, user: AbstractBaseUser
-) -> HttpRequest:
-    """A GET of the changelist with ``filters``, made by ``user``: what the
-    ChangeList needs to select the same rows outside the original request."""
-    opts = model_admin.opts
-    url = reverse(f"{model_admin.admin_site.name}:{opts.app_label}_{opts.model_name}_changelist")
-    request = RequestFactory().get(f"{url}?{filters}" if filters else url)
-    request.user = user
-    return request
+def export_selection(
+    model_admin: ExportMixin,
+    request: HttpRequest,
+    *,
+    resource_class: type[ModelResource],
+    fields: tuple[str, ...],
+) -> ExportSelection:
+    """What the request's changelist selects, as plain data; ExportRefused when
+    the list applies something an export cannot carry."""
+    changelist = export_changelist(model_admin, request)
+    model = model_admin.model
+    text_filter_names = text_filter_parameters(model_admin, request)
+    filters: list[Condition] = []
+    text_filters: list[Condition] = []
+    for spec in changelist.filter_specs:
+        conditions = _applied_conditions(spec, request, model_admin)
+        typed = not all(
+            selects_without_text(model, name, value, text_filter_names)
+            for name in spec.expected_parameters()
+            for value in request.GET.getlist(name)
+        )
+        (text_filters if typed else filters).extend(conditions)
+    # The admin refused the search (too long, a NUL), said why and listed nothing.
+    selects_nothing = changelist.queryset.query.is_empty()
+    return ExportSelection(
+        model=model_admin.opts.label_lower,
+        resource=resource_class.__name__,
+        fields=fields,
+        filters=tuple(filters),
+        text_filters=tuple(text_filters),
+        search="" if selects_nothing else changelist.query,
+        ordering=_ordering(changelist),
+        audit=audited_selection(model_admin, request, changelist_filters(request)),
+        selects_nothing=selects_nothing,
+    )
 
 
-def rebuild_export_queryset(
-    *, model_label: str, filters: str, user: AbstractBaseUser | None
-) -> tuple[ExportMixin, HttpRequest, QuerySet]:
-    """The rows ``user`` saw in the changelist of ``model_label`` with ``filters``.
+def _applied_conditions(
+    spec: ListFilter, request: HttpRequest, model_admin: ExportMixin
+) -> list[Condition]:
+    if isinstance(spec, ExportableFilter):
+        return spec.export_conditions()
+    if isinstance(spec, FieldListFilter):
+        # What FieldListFilter.queryset applies, when the filter applies anything
+        # (unfold's dropdowns skip an empty value): each lookup, any of its values.
+        applied = spec.queryset(request, model_admin.model._default_manager.all())
+        if applied is None or not applied.query.where:
+            return []
+        return [
+            (name, value)
+            for name, values in spec.used_parameters.items()
+            for value in (values if isinstance(values, list) else [values])
+        ]
+    if any(value not in ("", [""]) for value in getattr(spec, "used_parameters", {}).values()):
+        raise ExportRefused(f"The “{spec.title}” filter cannot be exported.")
+    return []
 
-    Checked again as at the request: the user must still reach the admin and hold
-    the export permission (a moderator removed from the group since queueing the
-    job gets nothing).
-    """
-    if user is None:
-        raise PermissionDenied("The account that started this export no longer exists.")
-    model_admin = export_model_admin(model_label)
-    request = changelist_request(model_admin, filters=filters, user=user)
-    if not (
-        model_admin.admin_site.has_permission(request)
-        and model_admin.has_export_permission(request)
-    ):
-        raise PermissionDenied(f"Account {user.pk} may not export {model_label} any more.")
-    return model_admin, request, model_admin.get_export_queryset(request)
+
+def _ordering(changelist: ChangeList) -> tuple[str, ...]:
+    """The list's ordering as field or annotation names ("-timestamp"), each once
+    (the changelist repeats the model's ordering after its own: a no-op in SQL)."""
+    ordering: dict[str, str] = {}
+    for term in changelist.queryset.query.order_by:
+        if isinstance(term, str):
+            name = term
+        elif isinstance(term, OrderBy) and isinstance(term.expression, F):
+            name = f"{'-' if term.descending else ''}{term.expression.name}"
+        else:
+            raise ExportRefused(f"This export cannot be sorted by {term}.")
+        ordering.setdefault(name.removeprefix("-"), name)
+    return tuple(ordering.values())

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from admin_ext.exports import files as export_handler
+from exports import jobs as export_handler
 from jobs import export_files
+from jobs import runner as job_runner
 from jobs import services as job_services
 from jobs.models import Job
 from messaging import services
@@ -102,7 +103,7 @@ def test_an_export_that_a_deletion_overtook_writes_its_file_again_without_the_pe
     writes = delete_during_writes(monkeypatch, doomed, times=1)
     job = export_job(exporter)
 
-    job_services.run_job(job.pk)
+    job_runner.run_job(job.pk)
 
     job.refresh_from_db()
     assert job.status == Job.Status.SUCCEEDED, job.error
@@ -119,7 +120,7 @@ def test_an_export_overtaken_by_deletions_three_times_fails_and_keeps_no_file(
     delete_during_writes(monkeypatch, doomed, times=export_files.PUBLISH_ATTEMPTS)
     job = export_job(exporter)
 
-    job_services.run_job(job.pk)
+    job_runner.run_job(job.pk)
 
     job.refresh_from_db()
     assert job.status == Job.Status.FAILED
@@ -149,7 +150,7 @@ def test_an_export_removes_the_temporary_file_of_its_dead_attempt(exporter, doom
     directory.mkdir()
     (directory / f".{job.pk}-dead.part").write_text(f"{MARKER}\n")
 
-    job_services.run_job(job.pk)
+    job_runner.run_job(job.pk)
 
     job.refresh_from_db()
     assert job.status == Job.Status.SUCCEEDED, job.error

@@ -26,9 +26,9 @@ def main(reached: Path, resume: Path) -> None:
     django.setup()
     from django.core.management import call_command
 
-    from admin_ext.exports import files
+    from exports import jobs
 
-    real_write_csv = files.write_csv
+    real_write_csv = jobs.write_csv
     runs: list[int] = []
 
     def write_csv_then_pause(*args, **kwargs):
@@ -44,7 +44,7 @@ def main(reached: Path, resume: Path) -> None:
                 time.sleep(0.02)
         return rows
 
-    files.write_csv = write_csv_then_pause
+    jobs.write_csv = write_csv_then_pause
     call_command(
         "db_worker", batch=True, startup_delay=False, reload=False, interval=0.1, verbosity=1
     )

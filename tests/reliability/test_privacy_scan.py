@@ -34,8 +34,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from admin_ext.exports.resources import MessageResource
 from audit.models import AuditEntry
+from exports.resources import MessageResource
 from jobs import services as job_services
 from jobs.models import Job
 from messaging import services

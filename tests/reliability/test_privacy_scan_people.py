@@ -18,7 +18,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from admin_ext.exports.resources import MessageResource
+from exports.resources import MessageResource
 from jobs.models import Job
 from messaging import services
 from messaging.models import Message

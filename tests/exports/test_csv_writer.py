@@ -1,4 +1,4 @@
-"""The CSV writer of exports (admin_ext/exports/csv_writer.py): formula starts
+"""The CSV writer of exports (exports/csv_writer.py): formula starts
 neutralised in text cells only, the right header and rows from one query, the row
 count, and memory that stays at one chunk whatever the number of rows."""
 
@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from admin_ext.exports.csv_writer import (
+from exports.csv_writer import (
     CHUNK_SIZE,
     format_cell,
     format_json_cell,
@@ -21,7 +21,7 @@ from admin_ext.exports.csv_writer import (
     stream_csv,
     write_csv,
 )
-from admin_ext.exports.resources import MessageResource, export_columns
+from exports.resources import MessageResource, export_columns
 from messaging.models import Message
 from tests.factories import MessageFactory, UserFactory, bulk_messages
 

@@ -3,8 +3,9 @@
 Every column is a plain field whose ``attribute`` is a database path
 (``sender__username``, ``thread_id``): no ``dehydrate_*`` method and no Python
 property, so the CSV writer can read all columns with one ``values_list`` query
-(``export_columns``). The resources are also what the admin's export form offers
-as choosable fields.
+(``export_columns``). The admin's export form offers their fields as choosable
+columns (its ``resource_classes``); an export job names its resource and fields,
+found again here (``resource_named``) without the admin.
 
 Never exported: passwords, e-mail addresses, and anything not listed here.
 """
@@ -20,8 +21,8 @@ from import_export import resources
 from import_export.fields import Field
 from import_export.widgets import JSONWidget
 
-from admin_ext.exports.csv_writer import ExportColumn, sanitise_cell
 from audit.models import AuditEntry
+from exports.csv_writer import ExportColumn, sanitise_cell
 from messaging.models import Message, MessageHistory
 
 
@@ -116,6 +117,27 @@ class AuditEntryResource(SanitisedModelResource):
             "details",
         )
         export_order = fields
+
+
+# Every resource an export may name: the allow-list of exported columns.
+RESOURCES: tuple[type[SanitisedModelResource], ...] = (
+    MessageResource,
+    MessageHistoryResource,
+    UserResource,
+    AuditEntryResource,
+)
+
+
+def resource_named(model_label: str, name: str) -> type[SanitisedModelResource]:
+    """The resource class ``name`` ("MessageResource") of ``model_label``; an
+    unknown name, or one of another model, raises ``UnknownExportField``."""
+    for resource_class in RESOURCES:
+        if (
+            resource_class.__name__ == name
+            and resource_class._meta.model._meta.label_lower == model_label
+        ):
+            return resource_class
+    raise UnknownExportField(f"Unknown export resource {name!r} for {model_label}.")
 
 
 def export_columns(
