@@ -2,17 +2,17 @@
 backlog, edits, account deletions and the week's busiest senders.
 
 ``admin_ext.admin.dashboard_figures`` adds them to the moderation figures
-(``moderation.stats``) in the one cached dict of dashboard figures; every write
-that changes a figure (a new or edited message, a change of read state, an
-account deletion) drops that dict after commit through
-``moderation_site.dashboard_cache``, so a moderator never sees a count that still
-includes a deleted account's messages. This module reads models only and knows
-neither the moderation figures nor the cache: the admin composes them.
+(``moderation.stats``) in the one cached dict of dashboard figures, which
+``admin_ext.admin.dashboard_receivers`` drops after the commit of every write
+that changes a figure (a message saved, an edit, a change of read state:
+``messaging.events``, an account deletion), so a moderator never sees a count
+that still includes a deleted account's messages. This module reads models only
+and knows neither the moderation figures nor the cache: the admin composes them.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Count
@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from audit.models import AuditEntry
 from messaging.models import Message, MessageHistory
+from moderation_site.local_time import local_midnight
 
 WEEK_DAYS = 7
 CHART_DAYS = 30
@@ -49,9 +50,9 @@ def compute_message_figures(*, now: datetime | None = None) -> dict[str, Any]:
     now = now or timezone.now()
     zone = timezone.get_current_timezone()
     today = timezone.localdate(now, zone)
-    tomorrow_start = _local_midnight(today + timedelta(days=1), zone)
-    today_start = _local_midnight(today, zone)
-    week_start = _local_midnight(today - timedelta(days=WEEK_DAYS - 1), zone)
+    tomorrow_start = local_midnight(today + timedelta(days=1), zone)
+    today_start = local_midnight(today, zone)
+    week_start = local_midnight(today - timedelta(days=WEEK_DAYS - 1), zone)
     chart_first_day = today - timedelta(days=CHART_DAYS - 1)
     messages = Message.objects.filter(is_tombstone=False)
 
@@ -60,7 +61,7 @@ def compute_message_figures(*, now: datetime | None = None) -> dict[str, Any]:
     # and the chart always agree.
     per_day_rows = (
         messages.filter(
-            timestamp__gte=_local_midnight(chart_first_day, zone), timestamp__lt=tomorrow_start
+            timestamp__gte=local_midnight(chart_first_day, zone), timestamp__lt=tomorrow_start
         )
         .annotate(day=TruncDate("timestamp", tzinfo=zone))
         .values("day")
@@ -113,8 +114,3 @@ def compute_message_figures(*, now: datetime | None = None) -> dict[str, Any]:
         "top_senders": top_senders,
         "messages_per_day": messages_per_day,
     }
-
-
-def _local_midnight(day: date, zone: tzinfo) -> datetime:
-    # zoneinfo resolves the offset of that day's midnight (DST included).
-    return datetime.combine(day, time.min, tzinfo=zone)

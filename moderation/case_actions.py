@@ -19,6 +19,7 @@ from django.utils import timezone
 from audit.models import AuditEntry
 from messaging.models import Message
 from messaging.services import AccountAlreadyDeleted, delete_account, deletion_refusal
+from moderation.events import case_acted_on
 from moderation.models import Case, Report
 from moderation.retention import retention_end
 from moderation.sanctions import hide_message, suspend_user, warn_user
@@ -30,7 +31,6 @@ from moderation.service_support import (
     require_case_permission,
     validate_text,
 )
-from moderation_site.dashboard_cache import forget_dashboard_figures_on_commit
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -120,6 +120,8 @@ def act_on_case(
         raise ValidationError(f"The account of case #{locked.pk} no longer exists: only dismiss.")
     now = timezone.now()
     Case.objects.filter(pk=locked.pk).update(first_action_at=Coalesce(F("first_action_at"), now))
+    # update() sends no post_save; this covers the closing below too (same transaction).
+    case_acted_on.send(sender=Case, case_id=locked.pk)
 
     # Dismiss and delete account each end the case and run alone (validate_case_actions).
     if CaseAction.DISMISS in actions:
@@ -230,4 +232,3 @@ def _close(case: Case, *, resolution: str, now: datetime) -> None:
         closed_at=now,
         retain_until=retention_end(now),
     )
-    forget_dashboard_figures_on_commit()

@@ -17,7 +17,6 @@ from messaging.models import Message
 from moderation.evidence import snapshot_evidence
 from moderation.models import MAX_COMMENT_LENGTH, Case, Report
 from moderation.service_support import lock_account, validate_text
-from moderation_site.dashboard_cache import forget_dashboard_figures_on_commit
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -110,5 +109,4 @@ def report_message(
         reporter_count=F("reporter_count") + int(is_new_reporter),
         last_reported_at=now,
     )
-    forget_dashboard_figures_on_commit()
     return report

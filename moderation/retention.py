@@ -23,9 +23,9 @@ from django.db.models import F, Value, When
 from django.utils import timezone
 
 from audit.models import AuditEntry
+from moderation.events import evidence_purged
 from moderation.evidence import remove_words
 from moderation.models import Case, Note, Report
-from moderation_site.dashboard_cache import forget_dashboard_figures_on_commit
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -73,8 +73,6 @@ def close_cases_of_deleted_account(user: AbstractBaseUser, *, now: datetime) -> 
         closed_at=if_open(now, "closed_at"),
         retain_until=if_open(retention_end(now), "retain_until"),
     )
-    if changed:
-        forget_dashboard_figures_on_commit()
     return changed
 
 
@@ -112,8 +110,10 @@ def purge_expired_evidence(*, now: datetime | None = None, batch_size: int = 500
                 ]
             )
             # Reports and notes go in the same statement (on_delete=DB_CASCADE).
-            Case.objects.filter(pk__in=[row["id"] for row in batch]).delete()
-            forget_dashboard_figures_on_commit()
+            case_ids = [row["id"] for row in batch]
+            Case.objects.filter(pk__in=case_ids).delete()
+            # Set-based, with no per-row post_delete: the purge says so once a batch.
+            evidence_purged.send(sender=Case, case_ids=case_ids)
         purged += len(batch)
         logger.info("Purged the evidence of %d cases", len(batch))
     remove_expired_reporter_words(now=now, batch_size=batch_size)

@@ -15,7 +15,6 @@ from django.core.validators import ProhibitNullCharactersValidator
 from audit.models import AuditEntry
 from audit.services import record_audit_entry
 from moderation.models import Case
-from moderation_site.dashboard_cache import forget_dashboard_figures_on_commit
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -61,7 +60,6 @@ def record_case_entry(
         target_id, target_name = case.account_id, case.reported_username
     else:
         target_id, target_name = user.pk, user.get_username()
-    forget_dashboard_figures_on_commit()  # actions per day
     return record_audit_entry(
         action=action,
         actor=moderator,

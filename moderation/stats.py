@@ -2,16 +2,17 @@
 its first action, and how much moderators do each day.
 
 ``admin_ext.admin.dashboard_figures`` adds them to the message figures
-(``messaging.stats``) in the one cached dict of dashboard figures, which every
-report, case action and case close drops after commit (``moderation.services``
-calls ``moderation_site.dashboard_cache.forget_dashboard_figures_on_commit``).
-They are plain primitives, safe to cache. This module reads models only.
+(``messaging.stats``) in the one cached dict of dashboard figures, which
+``admin_ext.admin.dashboard_receivers`` drops after the commit of every write
+that changes them (a case opened, an audit entry, a case action or an evidence
+purge: ``moderation.events``). They are plain primitives, safe to cache. This
+module reads models only.
 """
 
 from __future__ import annotations
 
 import statistics
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from django.db.models import Count, F
@@ -19,6 +20,7 @@ from django.db.models.functions import TruncDate
 
 from audit.models import AuditEntry
 from moderation.models import Case
+from moderation_site.local_time import local_midnight
 
 # What a moderator does to people, their messages and their cases: the
 # "moderator actions per day" chart. Notes, retention changes, exports, job
@@ -46,8 +48,8 @@ def compute_case_figures(*, first_day: date, last_day: date, zone: tzinfo) -> di
     - ``moderator_actions_per_day``: per day, oldest first, the audit entries of
       MODERATOR_ACTIONS, a day without any counted as 0.
     """
-    start = _local_midnight(first_day, zone)
-    end = _local_midnight(last_day + timedelta(days=1), zone)
+    start = local_midnight(first_day, zone)
+    end = local_midnight(last_day + timedelta(days=1), zone)
     return {
         "open_cases": count_open_cases(),
         "median_first_action": median_seconds_to_first_action(opened_from=start, opened_before=end),
@@ -101,8 +103,8 @@ def moderator_actions_per_day(
     rows = (
         AuditEntry.objects.filter(
             action__in=MODERATOR_ACTIONS,
-            created_at__gte=_local_midnight(first_day, zone),
-            created_at__lt=_local_midnight(last_day + timedelta(days=1), zone),
+            created_at__gte=local_midnight(first_day, zone),
+            created_at__lt=local_midnight(last_day + timedelta(days=1), zone),
         )
         .exclude(actor_username="")
         .exclude(actor_username=F("target_username"))
@@ -115,8 +117,3 @@ def moderator_actions_per_day(
     count_by_day: dict[date, int] = dict(rows)
     days = (first_day + timedelta(days=offset) for offset in range((last_day - first_day).days + 1))
     return [{"date": day.isoformat(), "count": count_by_day.get(day, 0)} for day in days]
-
-
-def _local_midnight(day: date, zone: tzinfo) -> datetime:
-    # As messaging.stats does: a line, not worth an import between the two apps.
-    return datetime.combine(day, time.min, tzinfo=zone)

@@ -1,11 +1,13 @@
-"""Where the dashboard's figures are cached, and how a write drops them.
+"""Where the dashboard's figures are cached, and how they are dropped.
 
-The figures are composed above every app (``admin_ext.admin.dashboard_figures``),
-but the writes that change them happen in messaging, moderation and fixtures. The
-key and its invalidation live here, with the cache infrastructure, so every one
-of those writers can drop the figures without importing the apps above it or
-the admin (``tests/test_architecture.py``). Not in ``audit``: this is cache
-plumbing, not an audit record, and ``audit`` would then know of a dashboard.
+The figures are composed above every app (``admin_ext.admin.dashboard_figures``)
+and dropped by one set of receivers beside them
+(``admin_ext.admin.dashboard_receivers``), which hear of the writes in messaging
+and moderation through signals: no domain app calls this module. The key and
+its drop live here, with the cache infrastructure, because the demo data
+commands (``fixtures``, which may not import the admin) write in bulk, sending
+no signal, and drop the figures themselves. Not in ``audit``: this is cache
+plumbing, not an audit record.
 """
 
 from __future__ import annotations

@@ -3,12 +3,11 @@ a write changes them.
 
 The message figures come from ``messaging.stats``, the moderation figures from
 ``moderation.stats``; they meet here, above both apps, so neither imports the
-other. The cached dict lives under ``moderation_site.dashboard_cache``'s key, which
-every write that changes a figure (a new or edited message, a change of read
-state, an account deletion, a report, a case action, a case closing) drops after
-commit. When Redis is unreachable the backend (``moderation_site.cache``) logs it
-and misses, so the figures are computed on every request; it flushes the cache
-once Redis is back.
+other. The cached dict lives under ``moderation_site.dashboard_cache``'s key;
+``dashboard_receivers`` drops it after the commit of every write that changes a
+figure, and the demo data commands after their bulk writes. When Redis is
+unreachable the backend (``moderation_site.cache``) logs it and misses, so the
+figures are computed on every request; it flushes the cache once Redis is back.
 """
 
 from __future__ import annotations
