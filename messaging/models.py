@@ -39,9 +39,6 @@ class Message(models.Model):
     content and no sender.
     """
 
-    # Editor bookkeeping: see __setattr__ and messaging.signals.
-    EDIT_TRACKING_FIELDS = ("edited", "edited_at", "edited_by")
-
     sender = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,  # only ever NULL on a tombstone
@@ -71,7 +68,7 @@ class Message(models.Model):
     parent_message = models.ForeignKey(
         "self",
         # Never delete someone's reply with its parent: a parent with replies
-        # becomes a tombstone instead (messaging.services.accounts).
+        # becomes a tombstone instead (messaging.services.account_erasure).
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -90,6 +87,8 @@ class Message(models.Model):
         db_index=False,  # covered by msg_thread_order_idx
     )
     depth = models.PositiveIntegerField(default=0, editable=False)
+    # Written by the edit history's pre_save receiver (messaging.signals), never
+    # by the caller: a caller names who edits in ``_history_user``.
     edited = models.BooleanField(default=False)
     edited_at = models.DateTimeField(null=True, blank=True)
     edited_by = models.ForeignKey(
@@ -135,46 +134,25 @@ class Message(models.Model):
             ),
         ]
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._editor_assigned = False
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        # The edit history records whoever the caller put on ``edited_by`` before
-        # saving, the sender otherwise. The stored value (the previous editor) must
-        # not count as a choice, so remember whether it was assigned since load.
-        if name in ("edited_by", "edited_by_id"):
-            super().__setattr__("_editor_assigned", True)
-        super().__setattr__(name, value)
-
     def __str__(self) -> str:
         if self.is_tombstone:
             return f"Message #{self.pk} (deleted)"
         return f"Message #{self.pk}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "content" in update_fields:
-            # The pre_save receiver marks the message edited; make sure what it sets
-            # is written when only some fields are saved.
-            kwargs["update_fields"] = {*update_fields, *self.EDIT_TRACKING_FIELDS}
         is_new = self._state.adding
         if is_new and self.parent_message_id is not None and self.thread_id is None:
             parent = self.parent_message
             self.thread_id = parent.thread_id
             self.depth = parent.depth + 1
-        # One transaction, so the pre_save receiver can lock the row it compares
-        # against, and a root's thread pointer is never seen unset.
+        # One transaction per save, receivers included: a root's thread pointer is
+        # never seen unset, and a pre_save receiver's row lock (the edit history's,
+        # messaging.signals) holds until the row is written, whoever saves.
         with transaction.atomic(using=kwargs.get("using")):
             super().save(*args, **kwargs)
             if is_new and self.thread_id is None:
                 self.thread_id = self.pk
                 type(self).objects.filter(pk=self.pk).update(thread_id=self.pk)
-        self._editor_assigned = False
-
-    def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
-        super().refresh_from_db(*args, **kwargs)
-        self._editor_assigned = False
 
     @property
     def is_unread(self) -> bool:
@@ -184,10 +162,6 @@ class Message(models.Model):
     @property
     def is_root(self) -> bool:
         return self.parent_message_id is None
-
-    @property
-    def editor_was_assigned(self) -> bool:
-        return self._editor_assigned
 
 
 class Notification(models.Model):

@@ -11,17 +11,26 @@ from django.dispatch import receiver
 from messaging import services
 from messaging.models import Message
 from messaging.thread_cache import forget_thread_on_commit
-from moderation_site.dashboard_cache import forget_dashboard_figures_on_commit
 
 
 @receiver(pre_save, sender=Message, dispatch_uid="messaging.record_edit_history")
 def record_edit_history(sender: type[Message], instance: Message, raw: bool, **kwargs: Any) -> None:
+    # The one path for edit history, whoever saves (a service, the admin, the ORM).
     update_fields = kwargs.get("update_fields")
     if raw or instance._state.adding:
         return  # loaddata and creation are not edits
     if update_fields is not None and "content" not in update_fields:
         return
-    services.record_edit_history(instance)
+    services.record_edit_history(instance, update_fields=update_fields)
+
+
+@receiver(post_save, sender=Message, dispatch_uid="messaging.forget_history_user")
+def forget_history_user(sender: type[Message], instance: Message, **kwargs: Any) -> None:
+    # Whoever a caller named for this save must not be credited with the
+    # instance's next one. simple-history's own post_save receiver, which reads
+    # the name too, was connected before this one (when Message was defined), so
+    # it has run.
+    instance.__dict__.pop("_history_user", None)
 
 
 @receiver(post_save, sender=Message, dispatch_uid="messaging.on_message_saved")
@@ -30,7 +39,6 @@ def on_message_saved(
 ) -> None:
     if raw:
         return
-    forget_dashboard_figures_on_commit()
     if created:
         services.notify_receiver(instance)
         if instance.is_root:

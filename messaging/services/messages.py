@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from audit.models import AuditEntry
 from audit.services import record_audit_entry
+from messaging.events import read_state_changed
 from messaging.models import Message, MessageHistory, Notification
 from messaging.thread_cache import forget_thread_on_commit
-from moderation_site.dashboard_cache import forget_dashboard_figures_on_commit
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 # Relations are checked by the services themselves; validating them again through
 # full_clean() would cost one query each.
 _RELATION_FIELDS = ("sender", "receiver", "parent_message", "thread", "edited_by")
+
+# What an edit writes besides the content (record_edit_history sets them).
+EDIT_MARK_FIELDS = ("edited", "edited_at", "edited_by")
 
 
 def validate_message(message: Message) -> None:
@@ -122,8 +125,9 @@ def edit_message(message: Message, *, editor: AbstractBaseUser, content: str) ->
     """Replace a message's content; the previous text goes to its history.
 
     Senders edit their own messages; moderators (``messaging.change_message``) edit
-    anyone's. The history row is written by the pre_save receiver
-    (``record_edit_history``), so every path that saves a message records it too.
+    anyone's. The history row and the edit marks are written by the pre_save
+    receiver (``record_edit_history``), so every path that saves a message records
+    it too; this service names the editor for it in ``_history_user``.
     An edit of someone else's words is a moderator's write: it is audited here,
     whoever calls; a sender's edit of their own is not.
     """
@@ -148,9 +152,9 @@ def edit_message(message: Message, *, editor: AbstractBaseUser, content: str) ->
         # Editing would put new words where a moderator hid the old ones.
         raise ValidationError("A moderator hid this message; it cannot be edited.", code="hidden")
     message.content = content
-    message.edited_by = editor
     validate_message(message)
-    message.save(update_fields=["content"])
+    message._history_user = editor  # read by record_edit_history and simple-history
+    message.save(update_fields=["content", *EDIT_MARK_FIELDS])
     if editor.pk != message.sender_id and stored["content"] != content:
         record_audit_entry(
             action=AuditEntry.Action.MESSAGE_EDITED,
@@ -164,13 +168,19 @@ def edit_message(message: Message, *, editor: AbstractBaseUser, content: str) ->
     return message
 
 
-def record_edit_history(message: Message) -> MessageHistory | None:
-    """Keep the text ``message`` had before the change about to be saved.
+def record_edit_history(
+    message: Message, *, update_fields: frozenset[str] | None = None
+) -> MessageHistory | None:
+    """Keep the text ``message`` had before the change about to be saved, and mark
+    the message edited: when, and by whom.
 
-    Called by the pre_save receiver inside the save's transaction. The stored row
-    is read under a row lock, so two edits racing on PostgreSQL are recorded one
-    after the other, each with the text the other left. Marks the message edited
-    by the editor the caller assigned, the sender otherwise.
+    Called by the pre_save receiver, inside the transaction ``Message.save`` opens.
+    The stored row is read under a row lock, so two edits racing on PostgreSQL are
+    recorded one after the other, each with the text the other left. The editor is
+    the user the caller named in ``message._history_user`` (the attribute
+    django-simple-history reads for the stored version), the sender otherwise.
+    A save limited by ``update_fields`` to less than the marks gets them written
+    here: one more query, which ``edit_message`` saves by listing them.
     """
     stored = (
         Message.objects.select_for_update()
@@ -181,19 +191,28 @@ def record_edit_history(message: Message) -> MessageHistory | None:
     if stored is None:
         return None
     if stored["content"] == message.content:
-        # Nothing changed: an editor assigned for nothing must not be written.
+        # Nothing changed: whatever the caller put on the marks must not be written.
         message.edited = stored["edited"]
         message.edited_at = stored["edited_at"]
         message.edited_by_id = stored["edited_by_id"]
         return None
-    editor_id = message.edited_by_id if message.editor_was_assigned else None
-    editor_id = editor_id or message.sender_id
+    editor = getattr(message, "_history_user", None)
     now = timezone.now()
     message.edited = True
     message.edited_at = now
-    message.edited_by_id = editor_id
+    if getattr(editor, "pk", None) is None:  # nobody named, or an anonymous user
+        message.edited_by_id = message.sender_id
+    else:
+        message.edited_by = editor
+    if update_fields is not None and not update_fields.issuperset(EDIT_MARK_FIELDS):
+        Message.objects.filter(pk=message.pk).update(
+            edited=True, edited_at=now, edited_by_id=message.edited_by_id
+        )
     return MessageHistory.objects.create(
-        message_id=message.pk, old_content=stored["content"], edited_at=now, edited_by_id=editor_id
+        message_id=message.pk,
+        old_content=stored["content"],
+        edited_at=now,
+        edited_by_id=message.edited_by_id,
     )
 
 
@@ -220,7 +239,7 @@ def mark_thread_read(*, reader: AbstractBaseUser, thread_id: int) -> int:
         Message.objects.in_thread(thread_id).filter(receiver=reader, read=False).update(read=True)
     )
     if changed:
-        forget_dashboard_figures_on_commit()  # update() sends no post_save
+        read_state_changed.send(sender=Message, count=changed)  # update(): no post_save
     return changed
 
 
@@ -269,7 +288,7 @@ def set_read_state(
     out of the audit log."""
     changed = messages.exclude(read=read).update(read=read)
     if changed:
-        forget_dashboard_figures_on_commit()  # update() sends no post_save
+        read_state_changed.send(sender=Message, count=changed)  # update(): no post_save
     record_audit_entry(
         action=(
             AuditEntry.Action.MESSAGES_MARKED_READ

@@ -59,6 +59,40 @@ def test_an_edit_waiting_for_another_records_the_text_the_first_left(postgres_on
     assert Message.objects.get(pk=message.pk).content == "second"
 
 
+def test_a_plain_save_waiting_for_another_records_the_text_the_first_left(
+    postgres_only, alice, bob
+):
+    # No service and no transaction of the caller's: Message.save's own transaction
+    # keeps the edit history receiver's row lock until the row is written.
+    message = MessageFactory(sender=alice, receiver=bob, content="original")
+    first_has_lock = threading.Event()
+    release_first = threading.Event()
+
+    def save_as(text):
+        loaded = Message.objects.get(pk=message.pk)
+        loaded.content = text
+        loaded.save()
+
+    def first_save():
+        with transaction.atomic():
+            save_as("first")
+            first_has_lock.set()
+            release_first.wait(10)
+
+    first, first_errors = in_thread(first_save)
+    assert first_has_lock.wait(10)
+    second, second_errors = in_thread(save_as, "second")
+    time.sleep(0.5)  # the second save is now waiting for the row lock
+    release_first.set()
+    first.join(10)
+    second.join(10)
+
+    assert first_errors == second_errors == []
+    old_texts = list(MessageHistory.objects.order_by("id").values_list("old_content", flat=True))
+    assert old_texts == ["original", "first"]
+    assert Message.objects.get(pk=message.pk).content == "second"
+
+
 def test_eight_writers_editing_one_message_twenty_times_each_are_all_recorded(
     postgres_only, alice, bob
 ):

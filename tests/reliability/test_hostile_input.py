@@ -24,8 +24,8 @@ from simple_history.template_utils import HistoricalRecordContextHelper, ObjDiff
 
 from admin_ext.admin.base import MAX_SEARCH_TERM_LENGTH, MAX_SEARCH_WORDS
 from admin_ext.admin.message_text import MAX_DIFF_COMPARISONS, excerpt, word_diff
-from admin_ext.exports.csv_writer import FORMULA_STARTS
 from audit.models import AuditEntry
+from exports.csv_writer import FORMULA_STARTS
 from messaging import services
 from messaging.models import MAX_CONTENT_LENGTH, Message, MessageHistory
 from moderation.models import Report
@@ -89,7 +89,7 @@ def edit(message: Message, text: str, *, editor) -> None:
         services.edit_message(message, editor=editor, content=text)
     else:
         message.content = text
-        message.edited_by = editor
+        message._history_user = editor
         message.save(update_fields=["content"])  # records the history as the service does
 
 
