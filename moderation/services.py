@@ -6,9 +6,10 @@ taken in one order everywhere, the reported account's row first, then the
 case's, as ``messaging.services`` and ``delete_account`` do, so a report, a case
 action and an account deletion racing each other wait instead of deadlocking.
 
-The writes live by domain (``reports``, ``case_actions``, ``sanctions``, with
-what they share in ``service_support``); this module holds notes and retention
-and is where callers import every one of them from.
+The writes live by domain (``reports``, ``case_actions``, ``sanctions``, and
+superusers' changes to staff groups in ``staff_groups``, with what they share in
+``service_support``); this module holds notes and retention and is where callers
+import every one of them from.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from moderation.service_support import (
     require_case_permission,
     validate_text,
 )
+from moderation.staff_groups import delete_groups, save_group
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -60,6 +62,7 @@ __all__ = [
     "CaseActionOutcome",
     "act_on_case",
     "add_note",
+    "delete_groups",
     "hide_message",
     "lift_suspension",
     "report_message",
@@ -67,6 +70,7 @@ __all__ = [
     "reported_messages",
     "require_case_permission",
     "restore_message",
+    "save_group",
     "set_evidence_retention",
     "suspend_user",
     "validate_case_actions",

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from itertools import islice
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.admin import helpers
-from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.options import ActionLocation, IncorrectLookupParameters
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.db.models import Field, QuerySet
@@ -18,8 +19,6 @@ from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin
 from unfold.views import ChangeList
 
-from audit.models import AuditEntry
-from audit.services import record_audit_entry
 from moderation_site import roles
 from moderation_site.roles import Page
 
@@ -44,6 +43,15 @@ def is_valid_id(field: Field, value: Any) -> bool:
     except (ValidationError, TypeError, ValueError):
         return False
     return True
+
+
+def valid_ids(field: Field, values: Iterable[Any]) -> list[Any]:
+    """The ids among ``values`` (a selection from a request), sorted, each once.
+
+    What is not an id is left out: a forged "abc" or an id beyond the column's
+    range selects nothing rather than failing in the query.
+    """
+    return sorted({field.to_python(value) for value in values if is_valid_id(field, value)})
 
 
 def lookup_problem(error: IncorrectLookupParameters) -> str:
@@ -133,6 +141,9 @@ class DeskModelAdmin(DeclaredFiltersAdminMixin, ModelAdmin):
 
     # "View on site" would send moderators to the people's own pages (404).
     view_on_site = False
+    # Actions a list does not offer although a base class brings them (say
+    # ``delete_selected``, where rows go another way): applied by get_actions.
+    withheld_actions: tuple[str, ...] = ()
 
     def role_allows(self, request: HttpRequest, page: str) -> bool:
         return roles.allows(request.user, self.opts.label_lower, page)
@@ -152,6 +163,14 @@ class DeskModelAdmin(DeclaredFiltersAdminMixin, ModelAdmin):
         return self.role_allows(request, Page.DELETE) and super().has_delete_permission(
             request, obj
         )
+
+    def get_actions(
+        self, request: HttpRequest, action_location: ActionLocation = ActionLocation.CHANGE_LIST
+    ) -> dict[str, Any]:
+        actions = super().get_actions(request, action_location=action_location)
+        for name in self.withheld_actions:
+            actions.pop(name, None)
+        return actions
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str
@@ -254,38 +273,3 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-
-class AuditedAdminMixin:
-    """Each add, change and deletion made through this admin appends one audit
-    entry, beside Django's admin log: for records that no service writes (accounts
-    and groups, which superusers manage here). Django logs inside the save's
-    transaction, so the entry commits with the change or not at all.
-
-    ``audit_action`` names the entry; ``audit_target`` says whom it is about.
-    The entry keeps the change message Django builds, which names the fields
-    changed, never their values.
-    """
-
-    audit_action: AuditEntry.Action
-
-    def audit_target(self, obj: Any) -> dict[str, Any]:
-        return {"details": {"object": str(obj)}}
-
-    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
-        self._record(request, obj, operation="added", message=message)
-        return super().log_addition(request, obj, message)
-
-    def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
-        self._record(request, obj, operation="changed", message=message)
-        return super().log_change(request, obj, message)
-
-    def log_deletions(self, request: HttpRequest, queryset: QuerySet) -> Any:
-        for obj in queryset:
-            self._record(request, obj, operation="deleted", message=[])
-        return super().log_deletions(request, queryset)
-
-    def _record(self, request: HttpRequest, obj: Any, *, operation: str, message: Any) -> None:
-        target = self.audit_target(obj)
-        details = {"operation": operation, "change": message, **target.pop("details", {})}
-        record_audit_entry(action=self.audit_action, actor=request.user, details=details, **target)

@@ -7,8 +7,9 @@ on the ModelAdmin, superusers included. What moderators do to a case goes
 through the forms of that page and the queue's bulk action, which post to the
 handlers of ``case_actions`` and from there to ``moderation.services``.
 
-The queue's filters and order are ``case_queue``; what the case page shows,
-loaded in a fixed number of queries, is ``case_page``.
+The queue's filters and order are ``case_queue``; what the case page shows is
+read in a fixed number of queries by ``moderation.selectors.load_case_page`` and
+shown through ``case_page``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import datetime
 from typing import Any
 
 from django.contrib import admin
-from django.contrib.admin.options import ActionLocation
 from django.contrib.admin.utils import display_for_value
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -32,9 +32,8 @@ from django.utils.safestring import SafeString
 from unfold.decorators import action, display
 from unfold.views import ChangeList
 
-from admin_ext.admin import case_actions, case_bulk, case_forms
+from admin_ext.admin import case_actions, case_bulk, case_forms, case_page
 from admin_ext.admin.base import DeskModelAdmin, is_valid_id
-from admin_ext.admin.case_page import load_case_page, restore_items
 from admin_ext.admin.case_queue import (
     CLOSED,
     OPEN,
@@ -47,6 +46,7 @@ from admin_ext.admin.case_queue import (
 )
 from admin_ext.admin.message_text import MAX_TREE_INDENT, TREE_EXCERPT_CHARS
 from moderation.models import DELETED_ACCOUNT, Case
+from moderation.selectors import load_case_page
 
 # The case page's own URLs (CaseAdmin.get_urls), as ``case_<name>_url`` in its context.
 URL_NAMES = ("act", "restore", "lift", "add_note", "retention")
@@ -126,6 +126,7 @@ class CaseAdmin(DeskModelAdmin):
 
     # --- Actions ------------------------------------------------------------------
     actions = (case_bulk.ACTION_NAME,)
+    withheld_actions = ("delete_selected",)  # see has_delete_permission
 
     # --- Permissions ----------------------------------------------------------------
     # Cases are opened by reports and changed by moderation.services only.
@@ -167,13 +168,6 @@ class CaseAdmin(DeskModelAdmin):
         if from_field is None and not is_valid_id(self.opts.pk, object_id):
             return None
         return super().get_object(request, object_id, from_field)
-
-    def get_actions(
-        self, request: HttpRequest, action_location: ActionLocation = ActionLocation.CHANGE_LIST
-    ) -> dict[str, Any]:
-        actions = super().get_actions(request, action_location=action_location)
-        actions.pop("delete_selected", None)
-        return actions
 
     def get_urls(self) -> list[URLPattern]:
         prefix = f"{self.opts.app_label}_{self.opts.model_name}"
@@ -238,11 +232,9 @@ class CaseAdmin(DeskModelAdmin):
         page = load_case_page(case, with_notes=request.user.has_perm("moderation.view_note"))
         user = case.reported_user
         may_act = self.may_act(request)
-        if may_act:
-            page.restorable = restore_items(page, bound=forms.get("restore_form"))
         context = {
+            **case_page.page_context(page, may_act=may_act, restore_form=forms.get("restore_form")),
             "case": case,
-            "case_page": page,
             "case_may_act": may_act,
             "case_act_form": None,
             "case_lift_form": None,

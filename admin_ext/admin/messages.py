@@ -13,7 +13,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.options import ActionLocation
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -43,7 +42,7 @@ from admin_ext.admin.message_text import (
 )
 from admin_ext.admin.paginators import LargeTablePaginator
 from admin_ext.exports.mixins import CsvExportAdminMixin
-from admin_ext.exports.resources import MessageResource
+from exports.resources import MessageResource
 from messaging.managers import walk_thread
 from messaging.models import Message
 from messaging.services import edit_message, set_read_state
@@ -143,6 +142,7 @@ class MessageAdmin(CsvExportAdminMixin, VersionHistoryAdmin, DeskModelAdmin):
 
     # --- Actions ------------------------------------------------------------
     actions = ("mark_as_read", "mark_as_unread")
+    withheld_actions = ("delete_selected",)  # messages go with their author's account
 
     # --- Export (CSV of the filtered list; needs messaging.export_message) -----
     resource_classes = (MessageResource,)
@@ -187,13 +187,6 @@ class MessageAdmin(CsvExportAdminMixin, VersionHistoryAdmin, DeskModelAdmin):
             return (*readonly_fields, "content")  # nothing left to edit
         return readonly_fields
 
-    def get_actions(
-        self, request: HttpRequest, action_location: ActionLocation = ActionLocation.CHANGE_LIST
-    ) -> dict[str, Any]:
-        actions = super().get_actions(request, action_location=action_location)
-        actions.pop("delete_selected", None)  # messages go with their author's account
-        return actions
-
     def render_change_form(
         self,
         request: HttpRequest,
@@ -214,6 +207,7 @@ class MessageAdmin(CsvExportAdminMixin, VersionHistoryAdmin, DeskModelAdmin):
                 context["thread_nodes"] = [
                     (node, min(node.depth, MAX_TREE_INDENT)) for node in walk_thread(root)
                 ]
+            context["thread_highlighted_ids"] = {obj.pk}  # the thread's partial takes a set
             context["thread_max_indent"] = MAX_TREE_INDENT
             context["thread_excerpt_chars"] = TREE_EXCERPT_CHARS
         return super().render_change_form(request, context, add, change, form_url, obj)

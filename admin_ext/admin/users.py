@@ -2,7 +2,10 @@
 
 Moderators (group "Moderators": auth.view_user and auth.delete_user) look users
 up and delete ordinary accounts with all their data; they cannot change users,
-passwords or permissions. Superusers manage moderators and staff.
+passwords or permissions. Superusers manage moderators and staff. Every change
+is saved by a service that writes its audit entry: accounts by
+``messaging.services`` (``save_account``, ``delete_account``), groups by
+``moderation.services`` (``save_group``, ``delete_groups``).
 """
 
 from __future__ import annotations
@@ -10,80 +13,47 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.contrib import admin
-from django.contrib.admin.options import ActionLocation
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied
-from django.core.validators import EMPTY_VALUES
 from django.db import transaction
-from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
-from django.http import HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.forms import ModelForm
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.decorators import method_decorator
-from unfold.contrib.filters.admin import BooleanRadioFilter, RadioFilter, RangeDateFilter
+from django.utils.translation import gettext
+from unfold.contrib.filters.admin import BooleanRadioFilter
 from unfold.decorators import action, display
 from unfold.enums import ActionVariant
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
-from unfold.utils import parse_date_str
 
 from admin_ext.admin import actions as account_deletion
-from admin_ext.admin.base import AuditedAdminMixin, DeskModelAdmin, VersionHistoryAdmin
+from admin_ext.admin.base import DeskModelAdmin, VersionHistoryAdmin, admin_url
 from admin_ext.admin.case_page import user_notes_context
+from admin_ext.admin.filters import HasUnreadFilter, JoinedBetweenFilter
 from admin_ext.exports.mixins import CsvExportAdminMixin
-from admin_ext.exports.resources import UserResource
 from admin_ext.second_factor.reset import reset_second_factor_view
-from audit.models import AuditEntry
-from messaging.models import Message, MessageHistory
+from exports.resources import UserResource
+from messaging.selectors import with_activity_counts
+from messaging.services import save_account
+from moderation.services import delete_groups, save_group
 
 
-def count_subquery(queryset: QuerySet, group_by: str) -> Coalesce:
-    """COUNT(*) of ``queryset`` (filtered on an OuterRef) as a correlated subquery.
+class RelationsSavedWithObjectMixin:
+    """An admin whose ``save_model`` hands the form's many-to-many fields (groups,
+    permissions) to the service that saves the object, so that they, the row and
+    its audit entry are one write: Django's ``save_related`` saves inlines only."""
 
-    One subquery per column instead of JOIN + COUNT: several joined counts would
-    multiply each other, and a subquery costs no extra query per row.
-    """
-    counted = queryset.order_by().values(group_by).annotate(count=Count("pk")).values("count")
-    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
-
-
-class HasUnreadFilter(RadioFilter):
-    title = "unread messages"
-    parameter_name = "has_unread"
-
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
-        return [("yes", "Has unread messages"), ("no", "No unread messages")]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        # EXISTS stops at the first row (msg_unread_inbox_idx, receiver first).
-        has_unread = Exists(Message.objects.filter(receiver=OuterRef("pk"), read=False))
-        if self.value() == "yes":
-            return queryset.filter(has_unread)
-        if self.value() == "no":
-            return queryset.filter(~has_unread)
-        return queryset
-
-
-class JoinedBetweenFilter(RangeDateFilter):
-    """unfold's date range on ``date_joined`` (a datetime), both days included.
-
-    The stock filter compares the datetime with a bare date: midnight, so the
-    last day was left out (and Django warns about the naive datetime).
-    """
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet | None:
-        filters = {}
-        for suffix, lookup in (("_from", "gte"), ("_to", "lte")):
-            value = self.used_parameters.get(f"{self.parameter_name}{suffix}")
-            if value in EMPTY_VALUES or not isinstance(value, str):
-                continue
-            day = parse_date_str(value)
-            if day is None:
-                return None  # unfold's form shows the invalid date
-            filters[f"{self.field_path}__date__{lookup}"] = day
-        return queryset.filter(**filters)
+    def save_related(
+        self, request: HttpRequest, form: ModelForm, formsets: list[Any], change: bool
+    ) -> None:
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
 
 if admin.site.is_registered(User):
@@ -94,7 +64,11 @@ if admin.site.is_registered(Group):
 
 @admin.register(User)
 class UserAdmin(
-    AuditedAdminMixin, CsvExportAdminMixin, BaseUserAdmin, VersionHistoryAdmin, DeskModelAdmin
+    RelationsSavedWithObjectMixin,
+    CsvExportAdminMixin,
+    BaseUserAdmin,
+    VersionHistoryAdmin,
+    DeskModelAdmin,
 ):
     # List options. Other admins' autocomplete filters rely on search_fields.
     list_display = (
@@ -124,18 +98,16 @@ class UserAdmin(
     add_form = UserCreationForm
     change_password_form = AdminPasswordChangeForm
 
-    # Actions. Django's delete_selected is replaced (see get_actions): its
-    # confirmation lists every related row.
+    # Actions. Django's delete_selected is replaced: its confirmation lists every
+    # related row.
     actions = ["delete_accounts"]
+    withheld_actions = ("delete_selected",)
     # A superuser resets someone's second factor (a lost phone): a page, then a POST.
     actions_detail = ["delete_account_detail", "reset_second_factor"]
 
     # Export: CSV of the filtered list, never passwords or e-mail addresses
     # (UserResource); needs auth.export_user.
     resource_classes = (UserResource,)
-
-    # A superuser's changes to an account (and its password) are audited.
-    audit_action = AuditEntry.Action.ACCOUNT_CHANGED
 
     # Moderators' notes on the person and on their cases, in one list, with a form
     # to add one (outside the change form: its own POST).
@@ -144,33 +116,50 @@ class UserAdmin(
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         # Each count is a correlated subquery, so a page costs the same number of
         # queries whatever its size, and the counts never multiply each other.
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                messages_sent=count_subquery(
-                    Message.objects.filter(sender=OuterRef("pk")), "sender"
-                ),
-                unread_received=count_subquery(
-                    Message.objects.filter(receiver=OuterRef("pk"), read=False), "receiver"
-                ),
-                # Edits they made (their own messages, or anyone's for a
-                # moderator): one index lookup each, where counting edits of
-                # their messages walked every message of a big account.
-                edits_made=count_subquery(
-                    MessageHistory.objects.filter(edited_by=OuterRef("pk")), "edited_by"
-                ),
-            )
-        )
+        return with_activity_counts(super().get_queryset(request))
 
-    def audit_target(self, obj: User) -> dict[str, Any]:
-        return {"target_user_id": obj.pk, "target_username": obj.get_username()}
+    def save_model(self, request: HttpRequest, obj: User, form: ModelForm, change: bool) -> None:
+        # A superuser's add or change (a stored version's revert too): the account,
+        # its groups and permissions, and its audit entry, naming the fields only.
+        save_account(
+            obj,
+            actor=request.user,
+            change_message=self.construct_change_message(request, form, None, add=not change),
+            groups=form.cleaned_data.get("groups"),
+            permissions=form.cleaned_data.get("user_permissions"),
+        )
 
     @method_decorator(transaction.atomic)
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
-        # Django saves the password and logs it in two steps: one transaction, so
-        # the audit entry and the new password commit together.
-        return super().user_change_password(request, id, form_url)
+        # Django's page, with its refusals and its form's errors; a valid new
+        # password is saved by save_account (with its audit entry) instead of
+        # Django's form.save(), then logged, announced and redirected as Django does.
+        account = self.get_object(request, unquote(id))
+        if (
+            request.method != "POST"
+            or account is None
+            or not self.has_change_permission(request, account)
+        ):
+            return super().user_change_password(request, id, form_url)
+        form = self.change_password_form(account, request.POST)
+        if not (form.is_valid() and self.is_password_submission_valid(request, form)):
+            return super().user_change_password(request, id, form_url)
+        form.save(commit=False)  # sets the new hash (or none) on the account
+        change_message = self.construct_change_message(request, form, None)
+        save_account(account, actor=request.user, change_message=change_message)
+        self.log_change(request, account, change_message)  # Django's admin log
+        if account.has_usable_password():
+            messages.success(request, gettext("Password changed successfully."))
+        else:
+            messages.success(request, gettext("Password-based authentication was disabled."))
+        update_session_auth_hash(request, form.user)
+        return HttpResponseRedirect(admin_url(self, "change", account.pk))
+
+    @staticmethod
+    def is_password_submission_valid(request: HttpRequest, form: Any) -> bool:
+        # Django's rule: disabling password login needs its own submit button
+        # (two buttons without JavaScript could send conflicting data).
+        return form.cleaned_data["set_usable_password"] or "unset-password" in request.POST
 
     def get_fieldsets(self, request: HttpRequest, obj: User | None = None) -> Any:
         fieldsets = super().get_fieldsets(request, obj)
@@ -182,13 +171,6 @@ class UserAdmin(
             (name, {**options, "fields": [f for f in options["fields"] if f != "password"]})
             for name, options in fieldsets
         ]
-
-    def get_actions(
-        self, request: HttpRequest, action_location: ActionLocation = ActionLocation.CHANGE_LIST
-    ) -> dict[str, Any]:
-        actions = super().get_actions(request, action_location=action_location)
-        actions.pop("delete_selected", None)
-        return actions
 
     def render_change_form(
         self,
@@ -284,5 +266,20 @@ class UserAdmin(
 
 
 @admin.register(Group)
-class GroupAdmin(AuditedAdminMixin, BaseGroupAdmin, DeskModelAdmin):
-    audit_action = AuditEntry.Action.GROUP_CHANGED
+class GroupAdmin(RelationsSavedWithObjectMixin, BaseGroupAdmin, DeskModelAdmin):
+    """Superusers' groups: each add, change and deletion goes through its service,
+    which writes the audit entry."""
+
+    def save_model(self, request: HttpRequest, obj: Group, form: ModelForm, change: bool) -> None:
+        save_group(
+            obj,
+            actor=request.user,
+            change_message=self.construct_change_message(request, form, None, add=not change),
+            permissions=form.cleaned_data.get("permissions"),
+        )
+
+    def delete_model(self, request: HttpRequest, obj: Group) -> None:
+        delete_groups([obj], actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        delete_groups(queryset, actor=request.user)

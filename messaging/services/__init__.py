@@ -1,18 +1,20 @@
 """Every write of the messaging domain. Views, the admin, commands and signal
 receivers call these; none re-implements them."""
 
+from messaging.services.account_deletion_preview import (
+    AccountDeletionPreview,
+    preview_account_deletions,
+    preview_account_deletions_together,
+)
+from messaging.services.account_erasure import AccountDeletionSummary, erase_account_content
 from messaging.services.accounts import (
     AccountAlreadyDeleted,
     AccountDeletionOutcome,
-    AccountDeletionPreview,
-    AccountDeletionSummary,
     delete_account,
     delete_accounts,
     deletion_refusal,
-    erase_account_content,
-    preview_account_deletions,
-    preview_account_deletions_together,
     record_account_deletion,
+    save_account,
 )
 from messaging.services.messages import (
     acknowledge_warning,
@@ -47,6 +49,7 @@ __all__ = [
     "record_account_deletion",
     "record_edit_history",
     "reply",
+    "save_account",
     "send_message",
     "set_message_hidden",
     "set_read_state",

@@ -259,6 +259,58 @@ def test_superuser_can_set_a_password(superuser_client, alice):
     assert "N3w" not in str(entry.details)
 
 
+def test_superuser_can_disable_password_login_and_it_is_audited(superuser_client, alice):
+    response = superuser_client.post(
+        password_url(alice), {"usable_password": "false", "unset-password": "1"}
+    )
+
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert not alice.has_usable_password()
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.ACCOUNT_CHANGED)
+    assert (entry.target_username, entry.details["operation"]) == ("alice", "changed")
+
+
+def test_a_refused_password_changes_nothing_and_writes_no_entry(superuser_client, alice):
+    old_hash = alice.password
+
+    response = superuser_client.post(
+        password_url(alice), {"password1": "N3w-pass-phrase!", "password2": "different"}
+    )
+
+    assert response.status_code == 200  # Django's page with the form's error
+    assert response.context["form"].errors
+    alice.refresh_from_db()
+    assert alice.password == old_hash
+    assert not AuditEntry.objects.exists()
+
+
+def test_superusers_change_of_groups_and_permissions_is_saved_and_audited_once(
+    superuser_client, alice
+):
+    moderators = Group.objects.get(name="Moderators")
+    permission = moderators.permissions.order_by("pk").first()
+
+    response = superuser_client.post(
+        change_url(alice),
+        {
+            "username": "alice",
+            "is_active": "on",
+            "groups": [moderators.pk],
+            "user_permissions": [permission.pk],
+            "date_joined_0": "2026-01-10",
+            "date_joined_1": "10:00:00",
+        },
+    )
+
+    assert response.status_code == 302
+    assert list(alice.groups.all()) == [moderators]
+    assert list(alice.user_permissions.all()) == [permission]
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.ACCOUNT_CHANGED)
+    assert "Groups" in str(entry.details["change"])
+    assert "User permissions" in str(entry.details["change"])
+
+
 # --- actions ----------------------------------------------------------------------------
 
 
@@ -318,3 +370,39 @@ def test_adding_changing_and_deleting_a_group_is_audited(superuser_client):
         ("deleted", "Trainees"),
     ]
     assert not Group.objects.filter(name="Trainees").exists()
+
+
+def test_changing_a_groups_permissions_is_audited_by_field_name(superuser_client):
+    group = Group.objects.create(name="Trainees")
+    permission = Group.objects.get(name="Moderators").permissions.order_by("pk").first()
+
+    response = superuser_client.post(
+        reverse("admin:auth_group_change", args=[group.pk]),
+        {"name": "Trainees", "permissions": [permission.pk]},
+    )
+
+    assert response.status_code == 302
+    assert list(group.permissions.all()) == [permission]
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.GROUP_CHANGED)
+    assert (entry.details["operation"], entry.details["object"]) == ("changed", "Trainees")
+    assert "Permissions" in str(entry.details["change"])
+
+
+def test_deleting_selected_groups_audits_each(superuser_client):
+    groups = [Group.objects.create(name=name) for name in ("Juniors", "Trainees")]
+
+    response = superuser_client.post(
+        reverse("admin:auth_group_changelist"),
+        {
+            "action": "delete_selected",
+            "_selected_action": [group.pk for group in groups],
+            "index": "0",
+            "post": "yes",
+        },
+    )
+
+    assert response.status_code == 302
+    assert not Group.objects.filter(pk__in=[group.pk for group in groups]).exists()
+    entries = AuditEntry.objects.filter(action=AuditEntry.Action.GROUP_CHANGED)
+    assert sorted(entry.details["object"] for entry in entries) == ["Juniors", "Trainees"]
+    assert {entry.details["operation"] for entry in entries} == {"deleted"}

@@ -1,4 +1,4 @@
-"""messaging.services.accounts.preview_account_deletions: the counts delete_account reports."""
+"""messaging.services.account_deletion_preview: the counts delete_account reports."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ from django.contrib.auth import get_user_model
 
 from messaging import services
 from messaging.models import Message, MessageHistory, Notification
-from messaging.services.accounts import AccountDeletionPreview, preview_account_deletions
+from messaging.services.account_deletion_preview import (
+    AccountDeletionPreview,
+    preview_account_deletions,
+)
 from tests.factories import MessageFactory, NotificationFactory, ReplyFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -97,7 +100,7 @@ def test_preview_of_five_users_takes_at_most_six_queries_plus_one_per_user(
     moderator, django_assert_max_num_queries
 ):
     # Budget: six grouped COUNT queries for all users together, plus one
-    # _plan_threads query per user who sent messages: 6 + 5 = 11.
+    # plan_threads query per user who sent messages: 6 + 5 = 11.
     users = [UserFactory() for _ in range(5)]
     partners = [UserFactory() for _ in range(5)]
     for user, partner in zip(users, partners, strict=True):
