@@ -1,17 +1,15 @@
-"""What the case page shows, loaded in a fixed number of queries: the reports
-with their evidence, every reported thread, the timeline and the notes, and the
-restore form of each hidden reported message. Also the notes shown on a user's
-admin page (``user_notes_context``).
+"""How the case page shows what ``moderation.selectors.load_case_page`` read:
+each thread indented for its tree, the timeline's details as links, the restore
+form of each hidden reported message. Also the notes shown on a user's admin
+page (``user_notes_context``).
 
-Five queries whatever the number of reports, threads or notes: the reports in
-one, every message of every reported thread in one
-(``Message.objects.thread_trees``), the names of the people in the reports'
-evidence in one, the timeline in one, the notes in one.
+The case page's data is read, in a fixed number of queries, by the selector;
+nothing here adds a query to it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
@@ -22,42 +20,19 @@ from django.utils.safestring import SafeString
 from admin_ext.admin import case_forms
 from admin_ext.admin.message_text import MAX_TREE_INDENT
 from audit.models import AuditEntry
-from messaging.managers import walk_thread
 from messaging.models import Message
-from moderation.evidence import Evidence, parse_moment, read_snapshots
-from moderation.models import DELETED_ACCOUNT, Case, Note, Report
+from moderation.evidence import parse_moment
+from moderation.models import Note
+from moderation.selectors import CasePage, CaseThread
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
 
 @dataclass
-class ReportEvidence:
-    report: Report
-    reporter: str
-    evidence: Evidence
-    message_exists: bool
-
-
-def reports_evidence(reports: list[Report], *, existing_ids: set[int]) -> list[ReportEvidence]:
-    """Each report with its snapshot as shown: the names of everyone in every
-    snapshot looked up in one query (moderation.evidence.read_snapshots)."""
-    snapshots = read_snapshots([report.evidence for report in reports])
-    return [
-        ReportEvidence(
-            report=report,
-            reporter=report.reporter.get_username() if report.reporter else DELETED_ACCOUNT,
-            evidence=evidence,
-            message_exists=report.reported_message_id in existing_ids,
-        )
-        for report, evidence in zip(reports, snapshots, strict=True)
-    ]
-
-
-@dataclass
 class ThreadView:
     root: Message
-    nodes: list[tuple[Message, int]]
+    nodes: list[tuple[Message, int]]  # each message with its indentation
 
 
 @dataclass
@@ -66,17 +41,28 @@ class RestoreItem:
     form: case_forms.RestoreMessageForm
 
 
-@dataclass
-class CasePage:
-    """What the case page's templates show, loaded in a fixed number of queries."""
+def page_context(
+    page: CasePage, *, may_act: bool, restore_form: case_forms.RestoreMessageForm | None
+) -> dict[str, Any]:
+    """The case page's data and how its templates show it; the restore forms
+    only for who may act, ``restore_form`` (a refused one) in place of its
+    message's empty form."""
+    return {
+        "case_page": page,
+        "case_threads": [thread_view(thread) for thread in page.threads],
+        "case_timeline": [(entry, audit_details(entry)) for entry in page.timeline],
+        "case_restorable": restore_items(page.hidden_reported, bound=restore_form)
+        if may_act
+        else [],
+    }
 
-    evidence: list[ReportEvidence] = field(default_factory=list)
-    threads: list[ThreadView] = field(default_factory=list)
-    reported_ids: set[int] = field(default_factory=set)
-    messages: dict[int, Message] = field(default_factory=dict)  # of the threads, by id
-    timeline: list[AuditEntry] = field(default_factory=list)
-    notes: list[Note] | None = None
-    restorable: list[RestoreItem] = field(default_factory=list)
+
+def thread_view(thread: CaseThread) -> ThreadView:
+    # Deeper replies stay at MAX_TREE_INDENT; the template shows their depth.
+    return ThreadView(
+        root=thread.root,
+        nodes=[(message, min(message.depth, MAX_TREE_INDENT)) for message in thread.messages],
+    )
 
 
 def audit_details(entry: AuditEntry) -> SafeString | str:
@@ -107,6 +93,26 @@ def audit_details(entry: AuditEntry) -> SafeString | str:
     return format_html_join(" · ", "{}", ((part,) for part in parts)) if parts else ""
 
 
+def restore_items(
+    hidden: list[Message], *, bound: case_forms.RestoreMessageForm | None
+) -> list[RestoreItem]:
+    """A restore form per hidden reported message; ``bound`` (a refused one) in
+    place of its message's empty form. Ids differ per form (auto_id)."""
+    bound_id = bound.data.get(f"{case_forms.RESTORE_PREFIX}-message") if bound else None
+    items = []
+    for message in hidden:
+        if bound is not None and str(bound_id) == str(message.pk):
+            form = bound
+        else:
+            form = case_forms.RestoreMessageForm(
+                prefix=case_forms.RESTORE_PREFIX,
+                initial={"message": message.pk},
+                auto_id=f"id_restore_{message.pk}_%s",
+            )
+        items.append(RestoreItem(message=message, form=form))
+    return items
+
+
 def user_notes_context(request: HttpRequest, user: AbstractBaseUser) -> dict[str, Any]:
     """The context of ``admin_ext/cases/user_notes.html`` on a user's admin page:
     every note about the person (on the account and on their cases), newest
@@ -120,52 +126,3 @@ def user_notes_context(request: HttpRequest, user: AbstractBaseUser) -> dict[str
         else None,
         "moderation_note_url": reverse("admin:moderation_case_add_user_note", args=[user.pk]),
     }
-
-
-def load_case_page(case: Case, *, with_notes: bool) -> CasePage:
-    """Reports, threads, the names in the reports' evidence, timeline and notes of
-    a case: five queries, whatever their number."""
-    page = CasePage()
-    reports = list(case.reports.select_related("reporter").order_by("created_at", "id"))
-    page.reported_ids = {report.reported_message_id for report in reports}
-    # Every message of every thread a reported message is in, in one query.
-    roots = Message.objects.thread_trees(
-        Message.objects.filter(pk__in=page.reported_ids).values("thread_id")
-    )
-    for root in sorted(roots.values(), key=lambda root: (root.timestamp, root.pk)):
-        nodes = [(node, min(node.depth, MAX_TREE_INDENT)) for node in walk_thread(root)]
-        page.messages.update((node.pk, node) for node, _indent in nodes)
-        page.threads.append(ThreadView(root=root, nodes=nodes))
-    existing_ids = set(page.messages)
-    page.evidence = reports_evidence(reports, existing_ids=existing_ids)
-    page.timeline = list(
-        AuditEntry.objects.filter(case_id=case.pk).order_by("-created_at", "-id")  # audit_case_idx
-    )
-    for entry in page.timeline:
-        entry.summary = audit_details(entry)
-    if with_notes:
-        page.notes = list(Note.objects.about(case.account_id))
-    return page
-
-
-def restore_items(
-    page: CasePage, *, bound: case_forms.RestoreMessageForm | None
-) -> list[RestoreItem]:
-    """A restore form per hidden reported message; ``bound`` (a refused one) in
-    place of its message's empty form. Ids differ per form (auto_id)."""
-    bound_id = bound.data.get(f"{case_forms.RESTORE_PREFIX}-message") if bound else None
-    items = []
-    for message_id in sorted(page.reported_ids):
-        message = page.messages.get(message_id)
-        if message is None or not message.is_hidden:
-            continue
-        if bound is not None and str(bound_id) == str(message_id):
-            form = bound
-        else:
-            form = case_forms.RestoreMessageForm(
-                prefix=case_forms.RESTORE_PREFIX,
-                initial={"message": message_id},
-                auto_id=f"id_restore_{message_id}_%s",
-            )
-        items.append(RestoreItem(message=message, form=form))
-    return items

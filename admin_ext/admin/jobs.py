@@ -1,7 +1,8 @@
 """Background jobs in the admin: the moderators' "job page".
 
-A job is read-only here, even for a superuser: it is written only by
-``jobs.services`` (started by the pages that need long work, run by the worker).
+A job is read-only here, even for a superuser: it is written only by the jobs
+app (``jobs.services`` starts it for the pages that need long work,
+``jobs.runner`` runs it in the worker).
 Two things may be done to one, both checked on the server, both for its starter
 or a superuser who may view jobs:
 
