@@ -1,34 +1,25 @@
-"""Deleting accounts from the admin: a preview with counts, a reason, then the service.
+"""Deleting accounts from the users list: the preview with counts, a reason,
+then the service.
 
-Every way the admin offers to delete a user ends here: the changelist action
-``delete_accounts``, the "Delete account" button of a user's page and Django's
-own ``<id>/delete/`` URL. The last two only show the preview; the deletion
-happens on the POST of the preview's form, which goes back to the changelist
-as the action's confirmation (selected ids, ``action``, ``post=yes`` and the
-CSRF token, like Django's ``delete_selected``).
+Every way the users list offers to delete a user ends here: the changelist
+action ``delete_accounts``, the "Delete account" button of a user's page and
+Django's own ``<id>/delete/`` URL. The last two only show the preview; the
+deletion happens on the POST of the preview's form, which goes back to the
+changelist as the action's confirmation (selected ids, ``action``, ``post=yes``
+and the CSRF token, like Django's ``delete_selected``).
 
-The preview shows counts, never the rows: Django's stock confirmation collects
-and lists every related object (26.9 s and 24 MB for a 100,000-message account).
-Each deletion is ``messaging.services.delete_account``, which is atomic and
-writes the audit entry (who, whom, why, counts); nothing here writes another.
-
-Size decides how (constants below):
-
-- up to PREVIEW_DETAIL_LIMIT accounts the preview counts per account, exactly,
-  tombstones included (6 + N queries); above, it shows totals for the whole
-  selection in 5 queries, and the tombstones are counted when deleted (each
-  account's audit entry has them);
-- up to DELETE_SYNC_LIMIT accounts the confirmation deletes them in the request;
-  above, it starts a background job (``jobs``: one transaction per account, safe
-  to retry) and sends the moderator to the job's page at once;
-- at most MAX_ACCOUNTS_PER_REQUEST accounts per selection.
+The page and its limits are the admin's one account-deletion confirmation
+(``account_deletion``), shared with the cases. Each deletion is
+``messaging.services.delete_account``, which is atomic and writes the audit entry
+(who, whom, why, counts); nothing here writes another. More than
+DELETE_SYNC_LIMIT accounts become a background job (``jobs``: one transaction per
+account, safe to retry) and the moderator is sent to the job's page at once.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django import forms
@@ -39,79 +30,32 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from unfold.widgets import UnfoldAdminTextareaWidget
 
-from admin_ext.admin.base import admin_url, is_valid_id, missing_account_redirect
+from admin_ext.admin.account_deletion import (
+    DELETE_SYNC_LIMIT,
+    MAX_ACCOUNTS_PER_REQUEST,
+    DeletionSubject,
+    preview_deletion,
+    render_deletion_confirmation,
+)
+from admin_ext.admin.base import admin_url, missing_account_redirect, valid_ids
 from audit.models import AuditEntry
 from jobs.models import Job
 from jobs.services import start_job
-from messaging.services import (
-    AccountDeletionOutcome,
-    AccountDeletionPreview,
-    delete_accounts,
-    deletion_refusal,
-    preview_account_deletions,
-    preview_account_deletions_together,
-)
+from messaging.services import AccountDeletionOutcome, delete_accounts
 
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
-    from django.contrib.auth.models import AbstractUser
 
 logger = logging.getLogger(__name__)
 
 ACTION_NAME = "delete_accounts"
-PREVIEW_TEMPLATE = "admin_ext/users/delete_accounts.html"
 # The preview's form sends every selected id in this one field: a field per id
 # would pass Django's DATA_UPLOAD_MAX_NUMBER_FIELDS (1,000) for a large selection.
 ACCOUNT_IDS_FIELD = "account_ids"
-# A confirmed selection of more accounts than this is deleted by a background job.
-# Each deletion is its own transaction of up to ~30 queries: a handful fits in a
-# request, hundreds would hold it for minutes (and time out behind a proxy).
-DELETE_SYNC_LIMIT = 10
-# A selection holds at most this many accounts (the job's list of ids, the
-# preview's one query per kind of data with this many ids).
-MAX_ACCOUNTS_PER_REQUEST = 5_000
-# Up to this many accounts the preview counts per account, tombstones included,
-# at one query per account; above, totals only, at a constant number of queries.
-PREVIEW_DETAIL_LIMIT = 50
-# A large preview names this many of the accounts it will delete, then "and N more".
-PREVIEW_NAMES_SHOWN = 200
 MAX_REASON_LENGTH = 2000
-
-# The preview's columns: AccountDeletionPreview field, header, what it means.
-PREVIEW_COLUMNS: tuple[tuple[str, str, str], ...] = (
-    ("messages_deleted", "Messages deleted", "Their messages that nobody answered"),
-    (
-        "messages_tombstoned",
-        "Kept as tombstones",
-        "Their messages with other people's replies below: emptied, shown as "
-        "“Message deleted”, so the replies keep their place",
-    ),
-    (
-        "empty_tombstones_removed",
-        "Empty tombstones removed",
-        "Earlier tombstones that only guarded this person's messages",
-    ),
-    ("notifications_deleted", "Notifications deleted", "Theirs and those about their messages"),
-    ("history_rows_deleted", "Edit history rows deleted", "Earlier texts of their messages"),
-    ("versions_deleted", "Stored versions deleted", "Full copies of their messages"),
-    (
-        "received_messages_kept",
-        "Received messages kept",
-        "Messages other people sent them: they stay with their senders",
-    ),
-)
-
-# A large preview's first column: the messages they sent, before the tombstone
-# plan splits them into deleted and kept (the plan costs a query per account).
-SUMMARY_FIRST_COLUMN = (
-    "Messages sent",
-    "All go: deleted, or emptied and kept as tombstones where someone replied "
-    "(counted when deleted)",
-)
 
 
 class AccountDeletionForm(forms.Form):
@@ -175,14 +119,6 @@ def account_deletion_preview_view(
 # --- preview ----------------------------------------------------------------------
 
 
-@dataclass
-class PreviewRow:
-    user: AbstractUser
-    refusal: str | None = None
-    # Per PREVIEW_COLUMNS; None where the value is only known once deleted.
-    counts: list[int | None] = field(default_factory=list)
-
-
 def render_account_deletion_preview(
     model_admin: ModelAdmin,
     request: HttpRequest,
@@ -190,72 +126,46 @@ def render_account_deletion_preview(
     *,
     form: AccountDeletionForm | None = None,
     cancel_url: str | None = None,
-) -> TemplateResponse:
-    """The intermediate page: the counts of what would go, the accounts this
-    moderator may not delete and why, a reason and a confirm button.
-
-    Up to PREVIEW_DETAIL_LIMIT accounts, one row of exact counts per account
-    (``preview_account_deletions``: 6 + N queries). Above, one row of totals for
-    all of them together (``preview_account_deletions_together``: 5 queries whatever N) and the
-    refused accounts by name; which messages stay as tombstones is then counted
-    when deleted, in each account's audit entry.
-    """
+) -> HttpResponse:
+    """The intermediate page (``account_deletion``): the counts of what would go,
+    the accounts this moderator may not delete and why, a reason and a confirm
+    button posting the ids back to the changelist."""
     user_model = get_user_model()
     users = list(user_model.objects.filter(pk__in=user_ids).order_by("username"))
-    rows = [
-        PreviewRow(user=user, refusal=deletion_refusal(actor=request.user, user=user))
+    subjects = [
+        DeletionSubject(
+            user=user,
+            name=user.get_username(),
+            url=admin_url(model_admin, "change", user.pk),
+            detail=user.get_full_name(),
+        )
         for user in users
     ]
-    deletable = [row for row in rows if row.refusal is None]
-    is_summary = len(rows) > PREVIEW_DETAIL_LIMIT
-    totals: list[int | None] = []
-    if is_summary:
-        counts = preview_account_deletions_together([row.user.pk for row in deletable])
-        totals = [counts.get(name) for name, _header, _help in PREVIEW_COLUMNS]
-    else:
-        previews: dict[int, AccountDeletionPreview] = preview_account_deletions(
-            row.user for row in deletable
-        )
-        for row in deletable:
-            counts = previews[row.user.pk].as_dict()
-            row.counts = [counts[name] for name, _header, _help in PREVIEW_COLUMNS]
-    missing_ids = sorted(set(user_ids) - {user.pk for user in users})
+    preview = preview_deletion(actor=request.user, subjects=subjects)
     changelist_url = _changelist_url(model_admin)
-    request.current_app = model_admin.admin_site.name
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "title": "Delete accounts" if len(rows) != 1 else f"Delete the account “{users[0]}”",
-        "subtitle": None,
-        "opts": model_admin.opts,
-        "is_summary": is_summary,
-        # Detailed: every account with its counts or its refusal. Summary: the
-        # refused ones only (the others are named in deletable_names).
-        "rows": [row for row in rows if row.refusal] if is_summary else rows,
-        "totals": totals,
-        "deletable_count": len(deletable),
-        "deletable_names": [row.user.get_username() for row in deletable[:PREVIEW_NAMES_SHOWN]],
-        "more_deletable_count": max(0, len(deletable) - PREVIEW_NAMES_SHOWN),
-        "runs_as_job": len(user_ids) > DELETE_SYNC_LIMIT,
-        "already_deleted": _names_of_deleted_accounts(missing_ids),
-        "columns": [
-            SUMMARY_FIRST_COLUMN
-            if is_summary and name == "messages_deleted"
-            else (header, help_text)
-            for name, header, help_text in PREVIEW_COLUMNS
-        ],
-        "form": form or AccountDeletionForm(),
+    hidden_fields: list[tuple[str, object]] = []
+    if users:
+        # Django's changelist runs an action only if some object is selected.
+        hidden_fields = [
+            (helpers.ACTION_CHECKBOX_NAME, users[0].pk),
+            (ACCOUNT_IDS_FIELD, ",".join(str(user.pk) for user in users)),
+        ]
+    return render_deletion_confirmation(
+        model_admin,
+        request,
+        preview,
+        title="Delete accounts" if len(users) != 1 else f"Delete the account “{users[0]}”",
+        hidden_fields=[*hidden_fields, ("action", ACTION_NAME), ("post", "yes")],
         # The confirmation goes to the changelist without its filters, so a user
         # who no longer matches them is still the one that was selected.
-        "form_action": changelist_url,
-        "cancel_url": cancel_url or changelist_url,
-        "action_name": ACTION_NAME,
-        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        "account_ids_field": ACCOUNT_IDS_FIELD,
-        "account_ids": ",".join(str(user.pk) for user in users),
-        # Django's changelist runs an action only if some object is selected.
-        "first_account_id": users[0].pk if users else None,
-    }
-    return TemplateResponse(request, PREVIEW_TEMPLATE, context)
+        form_action=changelist_url,
+        cancel_url=cancel_url or changelist_url,
+        reason_form=form or AccountDeletionForm(),
+        runs_as_job=len(user_ids) > DELETE_SYNC_LIMIT,
+        already_deleted=_names_of_deleted_accounts(
+            sorted(set(user_ids) - {user.pk for user in users})
+        ),
+    )
 
 
 # --- confirmation ---------------------------------------------------------------------
@@ -347,18 +257,11 @@ def _selected_user_ids(request: HttpRequest, queryset: QuerySet) -> list[int]:
     shown (so they can be reported as such)."""
     if ACCOUNT_IDS_FIELD in request.POST:
         # The preview's form: the ids it showed, in one field.
-        return _parse_ids(queryset, request.POST[ACCOUNT_IDS_FIELD].split(","))
+        return valid_ids(queryset.model._meta.pk, request.POST[ACCOUNT_IDS_FIELD].split(","))
     if forms.BooleanField().to_python(request.POST.get("select_across")):
         # "Select all N": the changelist's queryset, bounded by the caller's check.
         return list(queryset.values_list("pk", flat=True)[: MAX_ACCOUNTS_PER_REQUEST + 1])
-    return _parse_ids(queryset, request.POST.getlist(helpers.ACTION_CHECKBOX_NAME))
-
-
-def _parse_ids(queryset: QuerySet, values: Sequence[str]) -> list[int]:
-    # What is not a user id is ignored: a forged "abc" or an id beyond the
-    # column's range (which SQLite cannot even compare) selects nobody.
-    pk = queryset.model._meta.pk
-    return sorted({pk.to_python(value) for value in values if is_valid_id(pk, value)})
+    return valid_ids(queryset.model._meta.pk, request.POST.getlist(helpers.ACTION_CHECKBOX_NAME))
 
 
 def _names_of_deleted_accounts(user_ids: Sequence[int]) -> list[str]:

@@ -42,7 +42,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from admin_ext.admin.base import is_valid_id
-from admin_ext.admin.case_deletion import CONFIRM_DELETION_FIELD, render_deletion_confirmation
+from admin_ext.admin.case_deletion import CONFIRM_DELETION_FIELD, confirm_case_deletions
 from admin_ext.admin.case_forms import (
     ACT_PREFIX,
     ADD_NOTE,
@@ -108,7 +108,7 @@ def act_view(model_admin: ModelAdmin, request: HttpRequest, object_id: str) -> H
     if not form.is_valid():
         return model_admin.render_case_page(request, case, act_form=form)
     if form.deletes_account and request.POST.get(CONFIRM_DELETION_FIELD) != "yes":
-        return render_deletion_confirmation(
+        return confirm_case_deletions(
             model_admin,
             request,
             [case],

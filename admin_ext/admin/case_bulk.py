@@ -2,7 +2,8 @@
 page on an intermediate page, then ``act_on_case`` once per selected case, each
 in its own transaction, so one refusal does not undo the others. Deleting
 accounts goes through the same confirmation page as from a case
-(``case_deletion``), for at most ``MAX_ACCOUNT_DELETIONS_PER_REQUEST`` cases.
+(``case_deletion``), for at most ``DELETE_SYNC_LIMIT`` cases: a case deletes
+its account in the request, so the queue keeps to the admin's limit for that.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from admin_ext.admin.base import is_valid_id
+from admin_ext.admin.account_deletion import DELETE_SYNC_LIMIT
+from admin_ext.admin.base import valid_ids
 from admin_ext.admin.case_actions import report_case_outcome, require_permission
-from admin_ext.admin.case_deletion import CONFIRM_DELETION_FIELD, render_deletion_confirmation
+from admin_ext.admin.case_deletion import CONFIRM_DELETION_FIELD, confirm_case_deletions
 from admin_ext.admin.case_forms import ACT_PREFIX, CHANGE_CASE, CaseActionForm
 from moderation.models import Case
 from moderation.services import act_on_case
@@ -34,9 +36,6 @@ ACTION_NAME = "act_on_cases"
 # request, one transaction each (a hide, a warning and a suspension are a few
 # queries apiece).
 MAX_CASES_PER_BULK_ACTION = 100
-# Deleting accounts from the queue: at most this many per request (as the users
-# list deletes in the request); more belong to the users list's background job.
-MAX_ACCOUNT_DELETIONS_PER_REQUEST = 10
 BULK_TEMPLATE = "admin_ext/cases/act_on_cases.html"
 # Set by the bulk intermediate page: the selection is to be acted on now.
 APPLY_FIELD = "apply"
@@ -47,9 +46,7 @@ def selected_case_ids(request: HttpRequest, queryset: QuerySet) -> list[int]:
     answered 400 already for anything that is not an id."""
     if forms.BooleanField().to_python(request.POST.get("select_across")):
         return list(queryset.values_list("pk", flat=True)[: MAX_CASES_PER_BULK_ACTION + 1])
-    pk = Case._meta.pk
-    values = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
-    return sorted({pk.to_python(value) for value in values if is_valid_id(pk, value)})
+    return valid_ids(Case._meta.pk, request.POST.getlist(helpers.ACTION_CHECKBOX_NAME))
 
 
 def act_on_cases_action(
@@ -82,16 +79,16 @@ def act_on_cases_action(
     if request.POST.get(APPLY_FIELD) != "yes":
         return render_bulk_page(model_admin, request, cases, form=CaseActionForm(prefix=ACT_PREFIX))
     form = CaseActionForm(request.POST, prefix=ACT_PREFIX)
-    if form.is_valid() and form.deletes_account and len(cases) > MAX_ACCOUNT_DELETIONS_PER_REQUEST:
+    if form.is_valid() and form.deletes_account and len(cases) > DELETE_SYNC_LIMIT:
         form.add_error(
             "actions",
-            f"Delete accounts from the queue for at most {MAX_ACCOUNT_DELETIONS_PER_REQUEST} "
+            f"Delete accounts from the queue for at most {DELETE_SYNC_LIMIT} "
             "cases at once. For more, use the Users list: it deletes them as a background job.",
         )
     if not form.is_valid():
         return render_bulk_page(model_admin, request, cases, form=form)
     if form.deletes_account and request.POST.get(CONFIRM_DELETION_FIELD) != "yes":
-        return render_deletion_confirmation(
+        return confirm_case_deletions(
             model_admin,
             request,
             cases,
@@ -143,6 +140,6 @@ def render_bulk_page(
         "hidden_fields": bulk_hidden_fields(cases),
         "form_action": request.get_full_path(),
         "cancel_url": changelist_url,
-        "max_account_deletions": MAX_ACCOUNT_DELETIONS_PER_REQUEST,
+        "max_account_deletions": DELETE_SYNC_LIMIT,
     }
     return TemplateResponse(request, BULK_TEMPLATE, context)

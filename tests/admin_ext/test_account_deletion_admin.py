@@ -12,11 +12,11 @@ from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 
-from admin_ext.admin.actions import MAX_ACCOUNTS_PER_REQUEST
+from admin_ext.admin.account_deletion import CONFIRMATION_TEMPLATE, MAX_ACCOUNTS_PER_REQUEST
 from audit.models import AuditEntry
 from messaging import services
 from messaging.models import Message
-from messaging.services.accounts import preview_account_deletions
+from messaging.services.account_deletion_preview import preview_account_deletions
 from tests.factories import (
     MessageFactory,
     ModeratorFactory,
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.django_db
 User = get_user_model()
 
 CHANGELIST = reverse("admin:auth_user_changelist")
-PREVIEW_TEMPLATE = "admin_ext/users/delete_accounts.html"
+PREVIEW_TEMPLATE = CONFIRMATION_TEMPLATE
 SECRET = "zeno-private-words"
 
 
@@ -96,7 +96,7 @@ def test_the_first_action_post_shows_the_counts_and_deletes_nothing(moderator_cl
 
     assert response.status_code == 200
     assert PREVIEW_TEMPLATE in [template.name for template in response.templates]
-    rows = {row.user.username: row for row in response.context["rows"]}
+    rows = {row.subject.user.username: row for row in response.context["preview"].shown_rows}
     assert set(rows) == {"zeno", "alice"}
     assert rows["zeno"].counts == [
         expected.messages_deleted,
@@ -165,7 +165,9 @@ def test_a_moderator_is_refused_self_superusers_and_staff_but_the_others_go(
     preview = moderator_client.post(
         CHANGELIST, action_post(moderator, superuser, other_moderator, alice, bob)
     )
-    refusals = {row.user.username: row.refusal for row in preview.context["rows"]}
+    refusals = {
+        row.subject.user.username: row.refusal for row in preview.context["preview"].shown_rows
+    }
     response = moderator_client.post(
         CHANGELIST, confirm_post(moderator, superuser, other_moderator, alice, bob)
     )
@@ -219,7 +221,7 @@ def test_the_detail_button_only_shows_the_preview(moderator_client, zeno):
 
     assert response.status_code == 200
     assert PREVIEW_TEMPLATE in [template.name for template in response.templates]
-    assert [row.user for row in response.context["rows"]] == [zeno]
+    assert [row.subject.user for row in response.context["preview"].shown_rows] == [zeno]
     assert f'action="{CHANGELIST}"' in response.text
     assert still_there(zeno)
 
@@ -406,6 +408,6 @@ def test_the_preview_of_a_2000_message_account_is_cheap_and_small(
 
     assert response.status_code == 200
     assert len(response.content) < 100_000
-    row = response.context["rows"][0]
+    row = response.context["preview"].shown_rows[0]
     assert row.counts[:2] == [1800, 200]  # deleted, kept as tombstones
     assert SECRET not in response.text

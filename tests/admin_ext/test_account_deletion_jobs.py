@@ -12,11 +12,8 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from admin_ext.admin.actions import (
-    ACCOUNT_IDS_FIELD,
-    DELETE_SYNC_LIMIT,
-    PREVIEW_DETAIL_LIMIT,
-)
+from admin_ext.admin.account_deletion import DELETE_SYNC_LIMIT, PREVIEW_DETAIL_LIMIT
+from admin_ext.admin.actions import ACCOUNT_IDS_FIELD
 from audit.models import AuditEntry
 from jobs.models import Job
 from messaging.models import Message
@@ -213,7 +210,7 @@ def test_the_preview_of_many_accounts_costs_a_constant_number_of_queries(
         response = moderator_client.post(CHANGELIST, action_post(accounts))
 
     assert response.status_code == 200
-    assert response.context["is_summary"]
+    assert response.context["preview"].is_summary
     assert response.context["deletable_count"] == count
     assert "counted when deleted" in response.text
     assert f"All {count} accounts, in total" in response.text
@@ -230,8 +227,8 @@ def test_the_preview_totals_match_the_per_account_counts(moderator_client, bob, 
     def total(name: str) -> int:
         return sum(getattr(preview, name) for preview in previews.values())
 
-    headers = [header for header, _help in response.context["columns"]]
-    totals = dict(zip(headers, response.context["totals"], strict=True))
+    headers = [header for header, _help in response.context["preview"].columns]
+    totals = dict(zip(headers, response.context["preview"].totals, strict=True))
     assert totals == {
         "Messages sent": total("messages_deleted") + total("messages_tombstoned"),
         "Kept as tombstones": None,
@@ -262,7 +259,9 @@ def test_the_preview_of_many_accounts_names_the_refused_ones(
 
     response = moderator_client.post(CHANGELIST, action_post([*accounts, moderator, superuser]))
 
-    refusals = {row.user.username: row.refusal for row in response.context["rows"]}
+    refusals = {
+        row.subject.user.username: row.refusal for row in response.context["preview"].shown_rows
+    }
     assert refusals == {
         "moderator": "you cannot delete your own account here",
         "root": "only a superuser can delete a superuser account",

@@ -292,6 +292,24 @@ def test_the_timeline_lists_the_cases_audit_entries_newest_first(
     assertContains(response, "Nothing wrong")
 
 
+def test_the_timeline_shows_each_entrys_details_with_message_links(
+    moderator_client, moderator, report
+):
+    message = Message.objects.get(pk=report.reported_message_id)
+    services.hide_message(message, moderator=moderator, reason="rude", case=report.case)
+
+    response = moderator_client.get(case_url(report.case))
+
+    # Once in the report's evidence, once in the timeline's hide entry.
+    assertContains(
+        response,
+        f'<a href="{reverse("admin:messaging_message_change", args=[message.pk])}" '
+        f'class="msgadmin-link">message #{message.pk}</a>',
+        count=2,
+        html=True,
+    )
+
+
 def test_an_open_case_shows_the_action_form_and_a_closed_one_its_resolution(
     moderator_client, moderator, report
 ):
@@ -420,9 +438,9 @@ def test_deleting_the_account_shows_the_counts_first_and_deletes_on_confirmation
     response = moderator_client.post(url, act_data("delete_account", reason="Spam bot"))
 
     assert response.status_code == 200
-    assertTemplateUsed(response, "admin_ext/cases/confirm_account_deletion.html")
+    assertTemplateUsed(response, "admin_ext/account_deletion/confirm.html")
     assertContains(response, "Messages deleted")
-    (row,) = response.context["rows"]
+    (row,) = response.context["preview"].shown_rows
     assert row.refusal is None and sum(row.counts) > 0
     assert User.objects.filter(pk=alice.pk).exists()
 
@@ -444,7 +462,10 @@ def test_a_moderator_cannot_delete_a_staff_account_through_a_case(moderator_clie
     url = case_url(report.case, "act")
 
     preview = moderator_client.post(url, act_data("delete_account"))
-    assert preview.context["rows"][0].refusal == "only a superuser can delete a staff account"
+    assert (
+        preview.context["preview"].shown_rows[0].refusal
+        == "only a superuser can delete a staff account"
+    )
     response = moderator_client.post(
         url, {**act_data("delete_account"), "confirm_account_deletion": "yes"}
     )
@@ -713,7 +734,7 @@ def test_the_bulk_account_deletion_asks_for_confirmation(moderator_client, alice
     data = bulk_post(cases, apply="yes", **act_data("delete_account", reason="Bots"))
 
     preview = moderator_client.post(QUEUE_URL, data)
-    assert [row.refusal for row in preview.context["rows"]] == [None, None]
+    assert [row.refusal for row in preview.context["preview"].shown_rows] == [None, None]
     assert User.objects.filter(username__in=["alice", "bob"]).count() == 2
 
     response = moderator_client.post(QUEUE_URL, {**data, "confirm_account_deletion": "yes"})
