@@ -6,6 +6,7 @@ username kept as text, and the target is only text (the account may be gone).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, NoReturn
 
 from django.conf import settings
@@ -15,6 +16,14 @@ from simple_history import register
 
 
 class AuditEntryQuerySet(models.QuerySet):
+    def usernames_of_deleted_accounts(self, user_ids: Iterable[int]) -> dict[int, str]:
+        """The username each deleted account had, by id, from its deletion's entry."""
+        return dict(
+            self.filter(
+                action=AuditEntry.Action.ACCOUNT_DELETED, target_user_id__in=user_ids
+            ).values_list("target_user_id", "target_username")
+        )
+
     def update(self, **kwargs: Any) -> NoReturn:
         raise TypeError("Audit entries are append-only.")
 

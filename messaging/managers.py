@@ -229,6 +229,23 @@ class NotificationQuerySet(models.QuerySet):
         )
 
 
+class MessageHistoryQuerySet(models.QuerySet):
+    def with_text_after_edit(self) -> Self:
+        """Each row with ``content_after_edit``, the text its edit left: the next
+        newer row's old text, or the message's current content for the newest.
+        A subquery per row (history_message_idx), so it holds for one row alone."""
+        newer = (
+            self.model._default_manager.filter(message_id=OuterRef("message_id"))
+            .filter(
+                Q(edited_at__gt=OuterRef("edited_at"))
+                | Q(edited_at=OuterRef("edited_at"), pk__gt=OuterRef("pk"))
+            )
+            .order_by("edited_at", "pk")
+            .values("old_content")[:1]
+        )
+        return self.annotate(content_after_edit=Coalesce(Subquery(newer), "message__content"))
+
+
 def walk_thread(root: Message) -> Iterator[Message]:
     """Yield a thread tree's nodes in reading order (depth first, oldest reply first).
 

@@ -15,7 +15,12 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from messaging.managers import MessageManager, NotificationQuerySet, UnreadMessagesManager
+from messaging.managers import (
+    MessageHistoryQuerySet,
+    MessageManager,
+    NotificationQuerySet,
+    UnreadMessagesManager,
+)
 
 # Long enough for any real message, short enough that one message cannot fill a page
 # or a CSV cell (spreadsheets cut cells at 32,767 characters).
@@ -228,6 +233,8 @@ class MessageHistory(models.Model):
         blank=True,
         related_name="message_edits",
     )
+
+    objects = MessageHistoryQuerySet.as_manager()
 
     class Meta:
         ordering = ["-edited_at", "-id"]

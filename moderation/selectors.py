@@ -89,3 +89,13 @@ def load_case_page(case: Case, *, with_notes: bool) -> CasePage:
     if with_notes:
         page.notes = list(Note.objects.about(case.account_id))
     return page
+
+
+def reported_message(case: Case, message_id: int) -> Message | None:
+    """The message ``message_id`` if one of ``case``'s reports is about it, with
+    its sender (one query); None otherwise, or if it is gone."""
+    return (
+        Message.objects.filter(pk=message_id, pk__in=case.reports.values("reported_message_id"))
+        .select_related("sender")
+        .first()
+    )

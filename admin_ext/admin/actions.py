@@ -269,9 +269,5 @@ def _names_of_deleted_accounts(user_ids: Sequence[int]) -> list[str]:
     query); the bare id when there is none."""
     if not user_ids:
         return []
-    usernames = dict(
-        AuditEntry.objects.filter(
-            action=AuditEntry.Action.ACCOUNT_DELETED, target_user_id__in=user_ids
-        ).values_list("target_user_id", "target_username")
-    )
+    usernames = AuditEntry.objects.usernames_of_deleted_accounts(user_ids)
     return [usernames.get(user_id) or f"#{user_id}" for user_id in user_ids]

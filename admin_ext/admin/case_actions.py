@@ -60,6 +60,7 @@ from admin_ext.admin.case_forms import (
 )
 from messaging.models import Message
 from moderation.models import Case
+from moderation.selectors import reported_message
 from moderation.services import (
     CaseActionOutcome,
     act_on_case,
@@ -140,11 +141,8 @@ def restore_message_view(
     form = RestoreMessageForm(request.POST, prefix=RESTORE_PREFIX)
     message_id = request.POST.get(f"{RESTORE_PREFIX}-message", "")
     message = None
-    if (
-        is_valid_id(Message._meta.pk, message_id)
-        and case.reports.filter(reported_message_id=message_id).exists()
-    ):
-        message = Message.objects.filter(pk=message_id).select_related("sender").first()
+    if is_valid_id(Message._meta.pk, message_id):
+        message = reported_message(case, Message._meta.pk.to_python(message_id))
     if message is None:
         raise Http404("No such message among this case's reports.")
     return _undo(

@@ -4,7 +4,7 @@ replaced, who made it and when."""
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -15,7 +15,7 @@ from admin_ext.admin.filters import AutocompleteFilter, RangeDateTimeFilter
 from admin_ext.admin.message_text import excerpt, message_change_url, word_diff
 from admin_ext.exports.mixins import CsvExportAdminMixin
 from exports.resources import MessageHistoryResource
-from messaging.models import Message, MessageHistory
+from messaging.models import MessageHistory
 
 
 @admin.register(MessageHistory)
@@ -78,16 +78,10 @@ class MessageHistoryAdmin(ReadOnlyAdminMixin, CsvExportAdminMixin, DeskModelAdmi
 
     @display(description="what the edit changed")
     def display_changes(self, obj: MessageHistory) -> SafeString:
-        # One page, one edit: the text after it is the next newer row's old_content
-        # (the inline's order), or the message's current content.
-        newer_rows = MessageHistory.objects.filter(message_id=obj.message_id).filter(
-            Q(edited_at__gt=obj.edited_at) | Q(edited_at=obj.edited_at, pk__gt=obj.pk)
-        )
         text_after_edit = (
-            newer_rows.order_by("edited_at", "pk").values_list("old_content", flat=True).first()
+            MessageHistory.objects.filter(pk=obj.pk)
+            .with_text_after_edit()
+            .values_list("content_after_edit", flat=True)
+            .first()
         )
-        if text_after_edit is None:
-            text_after_edit = (
-                Message.objects.filter(pk=obj.message_id).values_list("content", flat=True).first()
-            )
         return word_diff(obj.old_content, text_after_edit or "")

@@ -3,8 +3,7 @@ of each edit) and the notifications it sent."""
 
 from __future__ import annotations
 
-from django.db.models import F, QuerySet, Window
-from django.db.models.functions import Coalesce, Lead
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -34,19 +33,9 @@ class MessageHistoryInline(ReadOnlyInline):
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        # The text after each edit is the next newer row's old_content, or the
-        # message's current content for the newest row: a window over the message's
-        # rows (the formset filters by message before the window runs), so the whole
-        # inline is one query. edited_by is joined for its column.
-        text_after_edit = Window(
-            Lead("old_content"), partition_by=[F("message_id")], order_by=["edited_at", "id"]
-        )
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("edited_by")
-            .annotate(content_after_edit=Coalesce(text_after_edit, F("message__content")))
-        )
+        # edited_by is joined for its column; the text each edit left is one
+        # subquery per row, so the whole inline is one query.
+        return super().get_queryset(request).select_related("edited_by").with_text_after_edit()
 
     @display(description="old content")
     def display_old_content(self, obj: MessageHistory) -> SafeString:

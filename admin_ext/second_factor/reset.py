@@ -15,11 +15,10 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from admin_ext.admin.base import admin_url, missing_account_redirect
 from admin_ext.second_factor import services
-from admin_ext.second_factor.selectors import recovery_codes_left
+from admin_ext.second_factor.selectors import confirmed_authenticator, recovery_codes_left
 
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
@@ -50,7 +49,7 @@ def reset_second_factor_view(
                 messages.SUCCESS,
             )
         return HttpResponseRedirect(change_url)
-    authenticator = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    authenticator = confirmed_authenticator(user)
     request.current_app = model_admin.admin_site.name
     context = {
         **model_admin.admin_site.each_context(request),

@@ -4,7 +4,7 @@ import pytest
 from django.db import models
 
 from messaging.managers import INBOX_FIELDS, walk_thread
-from messaging.models import Message
+from messaging.models import Message, MessageHistory
 from tests.factories import MessageFactory, ReplyFactory, UserFactory, bushy_thread, reply_chain
 
 pytestmark = pytest.mark.django_db
@@ -218,3 +218,20 @@ def test_search_with_more_matching_users_than_inlined_gives_the_same_rows(search
 
     assert set(Message.objects.search("o")) == expected
     assert len(expected) == 3
+
+
+def test_each_edit_shows_the_text_it_left_even_when_read_alone(alice, bob):
+    message = MessageFactory(sender=alice, receiver=bob, content="one")
+    for text in ("two", "three"):
+        message.content = text
+        message.save()
+    first, second = MessageHistory.objects.order_by("edited_at", "id")
+
+    after = dict(
+        MessageHistory.objects.with_text_after_edit().values_list("pk", "content_after_edit")
+    )
+    (alone,) = MessageHistory.objects.filter(pk=first.pk).with_text_after_edit()
+
+    assert (first.old_content, second.old_content) == ("one", "two")
+    assert after == {first.pk: "two", second.pk: "three"}  # the newest: the current text
+    assert alone.content_after_edit == "two"  # not the message's current text

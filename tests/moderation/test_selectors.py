@@ -10,6 +10,7 @@ from messaging import services as messaging_services
 from messaging.models import Message
 from moderation import services
 from moderation.models import DELETED_ACCOUNT
+from moderation import selectors
 from moderation.selectors import load_case_page
 from tests.factories import ReplyFactory, UserFactory, reported_message
 
@@ -120,3 +121,21 @@ def test_the_timeline_is_the_cases_audit_entries_newest_first(alice, bob, modera
         AuditEntry.Action.NOTE_ADDED,
     ]
     assert [note.text for note in page.notes] == ["looked"]
+
+
+def test_a_reported_message_is_found_only_through_its_own_case(
+    alice, bob, carol, django_assert_num_queries
+):
+    report = reported_message(author=alice, reporter=bob, content="reported")
+    other = reported_message(author=carol, reporter=bob, content="elsewhere")
+    unreported = ReplyFactory(
+        parent_message=Message.objects.get(pk=report.reported_message_id), content="answer"
+    )
+
+    with django_assert_num_queries(1):
+        found = selectors.reported_message(report.case, report.reported_message_id)
+        assert found.sender.username == "alice"  # loaded with it
+
+    assert selectors.reported_message(report.case, other.reported_message_id) is None
+    assert selectors.reported_message(report.case, unreported.pk) is None
+    assert selectors.reported_message(report.case, 10**9) is None
