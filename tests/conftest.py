@@ -48,6 +48,13 @@ def postgres_only():
 
 
 @pytest.fixture
+def database_task_backend(settings):
+    # What production runs (settings.TASKS_BACKEND defaults to "database"), and what
+    # tests.jobs.worker.run_db_worker works through.
+    assert settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend"
+
+
+@pytest.fixture
 def alice(db):
     return UserFactory(username="alice")
 

@@ -26,11 +26,9 @@ from exports.resources import (
     MessageHistoryResource,
     MessageResource,
     UserResource,
-    export_columns,
 )
 from jobs import runner as job_runner
 from jobs import services as job_services
-from jobs.handlers import HANDLERS
 from jobs.models import Job
 from jobs.progress import Progress
 from messaging import services
@@ -366,26 +364,6 @@ def test_the_audit_export_holds_the_case_id_and_can_be_one_cases_timeline(
     assert {row["case_id"] for row in timeline} == {str(case.pk)}
 
 
-def test_import_export_own_export_path_sanitises_too(alice, bob):
-    # The admin never builds a Dataset; anyone calling the resource directly
-    # still gets neutralised cells (import-export itself only strips "=").
-    MessageFactory(sender=alice, receiver=bob, content="@SUM(A1)")
-
-    dataset = MessageResource().export(Message.objects.all())
-
-    assert dataset.dict[0]["content"] == "'@SUM(A1)"
-    assert dataset.dict[0]["depth"] == "0"
-
-
-@pytest.mark.parametrize("resource", [item[0] for item in EXPORTS.values()])
-def test_every_resource_column_is_a_database_path(resource):
-    columns = export_columns(resource)
-
-    # values_list raises FieldError for anything that is not a database path.
-    list(resource._meta.model.objects.values_list(*(column.path for column in columns)))
-    assert [column.name for column in columns] == list(resource().get_export_order())
-
-
 def test_a_streamed_export_costs_the_same_queries_whatever_its_size(
     moderator_client, alice, bob, django_assert_max_num_queries
 ):
@@ -519,10 +497,6 @@ def test_job_params_and_result_hold_no_message_text(moderator_client, inbox, low
     stored = json.dumps([job.params, job.result, job.description])
     for message in inbox:
         assert message.content not in stored
-
-
-def test_the_export_handler_is_registered_for_export_jobs():
-    assert Job.Kind.EXPORT in HANDLERS
 
 
 def test_a_job_whose_moderator_lost_the_export_permission_fails_and_writes_nothing(

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from exports.jobs import check_may_export
 from jobs import runner as job_runner
 from jobs import services as job_services
+from jobs.handlers import HANDLERS
 from jobs.models import Job
 from tests.factories import MessageFactory, UserFactory
 
@@ -67,3 +68,7 @@ def test_a_job_queued_by_an_earlier_version_with_filters_fails_with_a_message(
     assert "export again from the list" in job.error
     assert "zeno" not in str(job.params)
     assert not (tmp_path / "exports").exists()
+
+
+def test_the_export_handler_is_registered_for_export_jobs():
+    assert Job.Kind.EXPORT in HANDLERS

@@ -8,9 +8,8 @@ import pytest
 from audit.models import AuditEntry
 from messaging import services as messaging_services
 from messaging.models import Message
-from moderation import services
+from moderation import selectors, services
 from moderation.models import DELETED_ACCOUNT
-from moderation import selectors
 from moderation.selectors import load_case_page
 from tests.factories import ReplyFactory, UserFactory, reported_message
 
