@@ -21,6 +21,7 @@ from messaging.managers import (
     NotificationQuerySet,
     UnreadMessagesManager,
 )
+from moderation_site.time_format import format_timestamp
 
 # Long enough for any real message, short enough that one message cannot fill a page
 # or a CSV cell (spreadsheets cut cells at 32,767 characters).
@@ -248,4 +249,4 @@ class MessageHistory(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Edit of message #{self.message_id} at {self.edited_at:%Y-%m-%d %H:%M}"
+        return f"Edit of message #{self.message_id} at {format_timestamp(self.edited_at)}"

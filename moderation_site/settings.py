@@ -49,7 +49,7 @@ INSTALLED_APPS = [
     "unfold.contrib.simple_history",
     "unfold.contrib.import_export",
     "admin_ext.admin_app.DeskAdminConfig",  # django.contrib.admin, the desk's site
-    "django.contrib.auth",
+    "moderation_site.apps.AccountsConfig",  # django.contrib.auth, named "Accounts"
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
@@ -108,6 +108,9 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # The one way to show time, for the admin and the user pages alike
+            # (moderation_site is not an app, so its filters are named here).
+            "libraries": {"desk_time": "moderation_site.templatetags.desk_time"},
         },
     },
 ]
@@ -282,6 +285,10 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# Every moment is written one way, with its zone: "2026-12-02 14:05 UTC"
+# (moderation_site/formats/en/formats.py; localisation is always on, so Django
+# and unfold read DATETIME_FORMAT and its siblings from there).
+FORMAT_MODULE_PATH = ["moderation_site.formats"]
 
 # --- Static files ---------------------------------------------------------------
 
@@ -345,8 +352,14 @@ UNFOLD = {
         lambda request: static("admin_ext/dashboard.css"),
         lambda request: static("admin_ext/cases.css"),
     ],
+    # The command palette (⌘K / Ctrl+K, or the sidebar's search box) finds people,
+    # messages, cases and pages. The site's search view answers it
+    # (admin_ext/command_search.py: bounded, by role, never cached), so unfold's
+    # search_models and search_callback are unused. No history: the browser would
+    # keep the titles (usernames, excerpts) after the person's account is deleted.
+    "COMMAND": {"search_models": False, "show_history": False},
     "SIDEBAR": {
-        "show_search": False,  # it searches every model without a limit
+        "show_search": True,  # opens the palette
         "show_all_applications": False,
         # Each entry shown only to those whose role may open its list.
         "navigation": ADMIN_NAVIGATION,

@@ -14,7 +14,7 @@ from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.db.models import Field, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
-from django.utils.text import smart_split
+from django.utils.text import capfirst, smart_split
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin
 from unfold.views import ChangeList
@@ -28,6 +28,20 @@ from moderation_site.roles import Page
 # over 50,000 bytes. Longer than any phrase a moderator looks for.
 MAX_SEARCH_WORDS = 20
 MAX_SEARCH_TERM_LENGTH = 1_000
+
+
+def search_term_problem(search_term: str) -> str | None:
+    """Why ``search_term`` must not be searched, or None: it holds a NUL (no
+    stored text can; PostgreSQL refuses it as a parameter), or more than
+    MAX_SEARCH_TERM_LENGTH characters or MAX_SEARCH_WORDS words. The lists'
+    search boxes and the command palette (``admin_ext.command_search``) ask it."""
+    if "\x00" in search_term:
+        return "A search cannot contain a NUL character"
+    if len(search_term) > MAX_SEARCH_TERM_LENGTH:
+        return f"Search for at most {MAX_SEARCH_TERM_LENGTH:,} characters"
+    if len(list(islice(smart_split(search_term), MAX_SEARCH_WORDS + 1))) > MAX_SEARCH_WORDS:
+        return f"Search for at most {MAX_SEARCH_WORDS} words"
+    return None
 
 
 def is_valid_id(field: Field, value: Any) -> bool:
@@ -73,7 +87,17 @@ class DeskChangeList(ChangeList):
     Python the year), and any column, one the list never shows included (an
     audit entry's ``details``), was a hidden filter. Such a parameter is refused
     as a bad filter value is: Django's redirect to the list with ``?e=1``.
+
+    Its title is the desk's name for the list (the admin's ``list_title``, else
+    the model's plural), not Django's "Select message to change".
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_popup:  # a popup does ask to select one
+            self.title = getattr(self.model_admin, "list_title", None) or capfirst(
+                self.opts.verbose_name_plural
+            )
 
     def get_filters(self, request: HttpRequest) -> tuple[Any, ...]:
         filter_specs, has_filters, remaining, *flags = super().get_filters(request)
@@ -184,13 +208,8 @@ class DeskModelAdmin(DeclaredFiltersAdminMixin, ModelAdmin):
         searched: it holds a NUL (no stored text can; PostgreSQL refuses it as a
         parameter), or more than MAX_SEARCH_TERM_LENGTH characters or
         MAX_SEARCH_WORDS words."""
-        if "\x00" in search_term:
-            problem = "A search cannot contain a NUL character"
-        elif len(search_term) > MAX_SEARCH_TERM_LENGTH:
-            problem = f"Search for at most {MAX_SEARCH_TERM_LENGTH:,} characters"
-        elif len(list(islice(smart_split(search_term), MAX_SEARCH_WORDS + 1))) > MAX_SEARCH_WORDS:
-            problem = f"Search for at most {MAX_SEARCH_WORDS} words"
-        else:
+        problem = search_term_problem(search_term)
+        if problem is None:
             return False
         self.message_user(request, f"{problem}: nothing was searched.", messages.WARNING)
         return True

@@ -15,7 +15,6 @@ shown through ``case_page``.
 from __future__ import annotations
 
 import copy
-import datetime
 from typing import Any
 
 from django.contrib import admin
@@ -32,7 +31,7 @@ from django.utils.safestring import SafeString
 from unfold.decorators import action, display
 from unfold.views import ChangeList
 
-from admin_ext.admin import case_actions, case_bulk, case_forms, case_page
+from admin_ext.admin import case_actions, case_bulk, case_forms, case_page, case_shortcuts
 from admin_ext.admin.base import DeskModelAdmin, is_valid_id
 from admin_ext.admin.case_queue import (
     CLOSED,
@@ -47,6 +46,7 @@ from admin_ext.admin.case_queue import (
 from admin_ext.admin.message_text import MAX_TREE_INDENT, TREE_EXCERPT_CHARS
 from moderation.models import DELETED_ACCOUNT, Case
 from moderation.selectors import load_case_page
+from moderation_site.time_format import age_element
 
 # The case page's own URLs (CaseAdmin.get_urls), as ``case_<name>_url`` in its context.
 URL_NAMES = ("act", "restore", "lift", "add_note", "retention")
@@ -58,6 +58,10 @@ URL_NAMES = ("act", "restore", "lift", "add_note", "retention")
 @admin.register(Case)
 class CaseAdmin(DeskModelAdmin):
     # --- List: the review queue ---------------------------------------------------
+    list_title = "Review queue"  # the sidebar's name (DeskChangeList)
+    # The empty list's words (templates/unfold/helpers/empty_results.html).
+    empty_list_title = "The queue is empty"
+    empty_list_text = "No case is open. Closed cases are under the status filter's Closed."
     list_display = (
         "display_reported_user",
         "display_priority",
@@ -79,6 +83,7 @@ class CaseAdmin(DeskModelAdmin):
         "name: they show as “deleted account” with the account's id."
     )
     show_facets = admin.ShowFacets.NEVER  # a COUNT per choice, for nothing
+    list_after_template = "admin_ext/cases/queue_shortcuts.html"  # its keyboard shortcuts
     sortable_by = (
         "display_priority",
         "display_reporters",
@@ -97,6 +102,7 @@ class CaseAdmin(DeskModelAdmin):
                 "fields": (
                     ("display_account", "display_state"),
                     ("display_priority", "display_counts"),
+                    "display_ages",
                 )
             },
         ),
@@ -115,6 +121,7 @@ class CaseAdmin(DeskModelAdmin):
         "display_state",
         "display_priority",
         "display_counts",
+        "display_ages",
         "opened_at",
         "last_reported_at",
         "first_action_at",
@@ -122,11 +129,17 @@ class CaseAdmin(DeskModelAdmin):
         "display_retention",
     )
     # Outside the change form: the page's own forms must not nest in it.
+    change_form_outer_before_template = "admin_ext/cases/queue_nav.html"
     change_form_outer_after_template = "admin_ext/cases/case_page.html"
 
     # --- Actions ------------------------------------------------------------------
     actions = (case_bulk.ACTION_NAME,)
     withheld_actions = ("delete_selected",)  # see has_delete_permission
+
+    class Media:
+        # The queue's and case page's keyboard shortcuts (case_shortcuts).
+        js = (case_shortcuts.SCRIPT,)
+        css = {"all": (case_shortcuts.STYLESHEET,)}
 
     # --- Permissions ----------------------------------------------------------------
     # Cases are opened by reports and changed by moderation.services only.
@@ -241,6 +254,7 @@ class CaseAdmin(DeskModelAdmin):
             "case_note_form": None,
             "case_retention_form": None,
             "case_user_url": reverse("admin:auth_user_change", args=[user.pk]) if user else None,
+            **case_shortcuts.queue_nav_context(case),
             "thread_max_indent": MAX_TREE_INDENT,
             "thread_excerpt_chars": TREE_EXCERPT_CHARS,
             **{f"case_{name}_url": self._url(name, case) for name in URL_NAMES},
@@ -332,13 +346,23 @@ class CaseAdmin(DeskModelAdmin):
             f"{case.prior_sanctions} earlier sanction{'s' if case.prior_sanctions != 1 else ''}"
         )
 
+    # The queue shows ages ("3 h ago"), the absolute time in their title: how old a
+    # case is decides what comes next; the case page shows both.
     @display(description="last reported", ordering="last_reported_at")
-    def display_last_reported(self, case: Case) -> datetime.datetime:
-        return case.last_reported_at
+    def display_last_reported(self, case: Case) -> SafeString:
+        return age_element(case.last_reported_at)
 
     @display(description="opened", ordering="opened_at")
-    def display_opened(self, case: Case) -> datetime.datetime:
-        return case.opened_at
+    def display_opened(self, case: Case) -> SafeString:
+        return age_element(case.opened_at)
+
+    @display(description="age")
+    def display_ages(self, case: Case) -> SafeString:
+        return format_html(
+            "opened {} · last reported {}",
+            age_element(case.opened_at),
+            age_element(case.last_reported_at),
+        )
 
     @display(description="status", ordering="status", label=STATUS_LABELS)
     def display_status(self, case: Case) -> tuple[str, str]:

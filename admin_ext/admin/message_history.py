@@ -23,6 +23,7 @@ class MessageHistoryAdmin(ReadOnlyAdminMixin, CsvExportAdminMixin, DeskModelAdmi
     """The edit log, read-only: what each edit replaced, who made it and when."""
 
     # --- List ---------------------------------------------------------------
+    list_title = "Edit history"  # the sidebar's name (DeskChangeList)
     list_display = ("display_message", "display_editor", "edited_at", "display_old_content")
     list_display_links = ("display_old_content",)
     list_filter = (

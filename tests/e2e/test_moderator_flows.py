@@ -336,7 +336,7 @@ def test_moderator_exports_the_filtered_message_list_with_formulas_neutralised(
     expect(page.get_by_text("3 messages will be exported")).to_be_visible()
     save_screenshot(page, "export_csv")
     with page.expect_download() as download_info:
-        page.get_by_role("button", name="Submit").click()
+        page.get_by_role("button", name="Export CSV").click()
     download = download_info.value
     assert download.suggested_filename.endswith(".csv")
 
