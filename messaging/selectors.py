@@ -1,4 +1,5 @@
-"""Reads about accounts that count their messages: the users list and its export.
+"""Reads that span models: accounts that count their messages (the users list and
+its export), and what a thread view shows one viewer beside the tree.
 
 One correlated subquery per count instead of JOIN + COUNT: several joined counts
 would multiply each other, and a subquery costs no extra query per row.
@@ -6,10 +7,77 @@ would multiply each other, and a subquery costs no extra query per row.
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Value
+from collections import defaultdict
+from collections.abc import Callable
+
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
 from messaging.models import Message, MessageHistory
+
+# Which of a thread's messages a viewer has reported: (thread id, viewer id) →
+# message ids, in one query. Reports live in moderation, above messaging: it
+# registers its reader from its AppConfig.ready, so the thread view can say
+# "Reported" without importing it. Empty until then (no reader: nothing reported).
+ReportedMessagesReader = Callable[[int, int], set[int]]
+REPORTED_MESSAGES_READERS: list[ReportedMessagesReader] = []
+
+
+def register_reported_messages_reader(reader: ReportedMessagesReader) -> None:
+    REPORTED_MESSAGES_READERS[:] = [reader]
+
+
+def messages_reported_by(*, viewer_id: int, thread_id: int) -> set[int]:
+    """The ids of the thread's messages ``viewer_id`` has reported."""
+    return {
+        message_id
+        for reader in REPORTED_MESSAGES_READERS
+        for message_id in reader(thread_id, viewer_id)
+    }
+
+
+def earlier_versions_in_thread(
+    *, thread_id: int, viewer_id: int
+) -> dict[int, list[MessageHistory]]:
+    """Message id → its earlier texts, newest first, for the thread's messages that
+    ``viewer_id`` sent or received: the two people in the conversation, never
+    anyone else. A hidden message shows none (its sender sees only that a
+    moderator hid it), nor a deleted one. One query for the whole thread.
+
+    Only the sender's own edits since the last edit by anyone else: a moderator
+    who edits a message takes words out of it, and the text before that edit (and
+    every older one) must not come back as an "earlier version"."""
+    rows = (
+        MessageHistory.objects.filter(
+            message__thread_id=thread_id,
+            message__is_hidden=False,
+            message__is_tombstone=False,
+        )
+        .filter(Q(message__sender_id=viewer_id) | Q(message__receiver_id=viewer_id))
+        .annotate(sender_id=F("message__sender_id"))
+        .only("id", "message_id", "old_content", "edited_at", "edited_by")
+        .order_by("message_id", "-edited_at", "-id")
+    )
+    versions: dict[int, list[MessageHistory]] = defaultdict(list)
+    redacted: set[int] = set()
+    for row in rows:
+        if row.message_id in redacted:
+            continue
+        if row.edited_by_id != row.sender_id:
+            redacted.add(row.message_id)  # this and every older text stay hidden
+            continue
+        versions[row.message_id].append(row)
+    return dict(versions)
 
 
 def count_subquery(queryset: QuerySet, group_by: str) -> Coalesce:
