@@ -34,6 +34,7 @@ from django.utils.text import smart_split, unescape_string_literal
 from audit.models import AuditEntry
 from messaging.models import Message, MessageHistory
 from messaging.selectors import by_unread_messages, with_activity_counts
+from moderation.person_selectors import by_suspension
 
 
 class ExportRefused(ValueError):
@@ -132,7 +133,7 @@ RULES: dict[str, ExportRules] = {
                 "date_joined__date__lte",
             }
         ),
-        conditions={"has_unread": by_unread_messages},
+        conditions={"has_unread": by_unread_messages, "suspended": by_suspension},
         search_fields=("username", "first_name", "last_name", "email"),
     ),
     "audit.auditentry": ExportRules(

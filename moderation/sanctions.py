@@ -77,8 +77,10 @@ def warn_user(
     warning: str,
     case: Case | None = None,
 ) -> Notification:
-    """Send the user a warning (a notification they see on their inbox)."""
+    """Send the user a warning (a notification they see on their inbox, and on
+    the login page while their account is suspended)."""
     require_case_permission(moderator)
+    validate_text(reason, label="The reason", max_length=MAX_REASON_LENGTH, required=True)
     validate_text(warning, label="The warning", max_length=MAX_WARNING_LENGTH, required=True)
     notification = Notification.objects.create(
         user=user, kind=Notification.Kind.WARNING, text=warning
@@ -95,15 +97,28 @@ def warn_user(
     return notification
 
 
+@transaction.atomic
 def suspend_user(
-    user: AbstractBaseUser, *, moderator: AbstractBaseUser, reason: str, case: Case | None = None
+    user: AbstractBaseUser,
+    *,
+    moderator: AbstractBaseUser,
+    reason: str,
+    case: Case | None = None,
+    warning: str = "",
 ) -> bool:
     """Disable the account's login (its open sessions stop working at their next
-    request: Django's backend refuses inactive users); False when it already was."""
-    return _set_account_active(
+    request: Django's backend refuses inactive users); False when it already was.
+
+    With ``warning``, the person is also sent it (``warn_user``, in the same
+    transaction): the login page shows it to them while they are suspended.
+    """
+    suspended = _set_account_active(
         user, active=False, moderator=moderator, reason=reason, case=case,
         action=AuditEntry.Action.USER_SUSPENDED,
     )  # fmt: skip
+    if suspended and warning:
+        warn_user(user, moderator=moderator, reason=reason, warning=warning, case=case)
+    return suspended
 
 
 def lift_suspension(

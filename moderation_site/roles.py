@@ -96,6 +96,17 @@ MODEL_PAGES: dict[str, dict[str, frozenset[Role]]] = {
         Page.EXPORT: DESK,
         action("mark_as_read"): DESK,
         action("mark_as_unread"): DESK,
+        # Acting on a message from its page or the list, through moderation.services
+        # (moderation.change_case, audited): hide, restore, warn its author, flag it
+        # into its author's open case.
+        "hide": DESK,
+        "restore": DESK,
+        "warn": DESK,
+        "open_case": DESK,
+        action("hide_messages"): DESK,
+        action("restore_messages"): DESK,
+        action("warn_authors"): DESK,
+        action("open_cases"): DESK,
     },
     "messaging.messagehistory": {**_READ, Page.EXPORT: DESK},
     "auth.user": {
@@ -106,6 +117,11 @@ MODEL_PAGES: dict[str, dict[str, frozenset[Role]]] = {
         Page.DELETE: DESK,
         "delete_account_detail": DESK,
         action("delete_accounts"): DESK,
+        # A person's page acts on the account through moderation's services
+        # (moderation.change_case; staff accounts only for superusers).
+        "warn": DESK,
+        "suspend": DESK,
+        "lift_suspension": DESK,
         # Changing accounts, their passwords, groups and permissions: superusers,
         # on every path (a stored version's page saves a whole account too).
         Page.CHANGE: SUPERUSERS,

@@ -1,10 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from moderation.login import SuspensionAwareLoginView
 from moderation_site.views import after_login
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Before Django's: the people's login tells a suspended person that they are.
+    path("accounts/login/", SuspensionAwareLoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("accounts/welcome/", after_login, name="after_login"),
     path("", include("messaging.urls")),

@@ -6,11 +6,17 @@ passwords or permissions. Superusers manage moderators and staff. Every change
 is saved by a service that writes its audit entry: accounts by
 ``messaging.services`` (``save_account``, ``delete_account``), groups by
 ``moderation.services`` (``save_group``, ``delete_groups``).
+
+A user's page is a person's page for moderators (``person_page``): their cases,
+reports, strike history, counts, recent messages and notes above the account's
+fields, with warn, suspend and lift (``person_actions``) beside the note form.
+The list shows each account's state (active or suspended) and filters by it.
 """
 
 from __future__ import annotations
 
 import datetime
+from functools import partial
 from typing import Any
 
 from django.contrib import admin, messages
@@ -24,6 +30,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext
@@ -36,6 +43,17 @@ from admin_ext.admin import actions as account_deletion
 from admin_ext.admin.base import DeskModelAdmin, VersionHistoryAdmin, admin_url
 from admin_ext.admin.case_page import user_notes_context
 from admin_ext.admin.filters import HasUnreadFilter, JoinedBetweenFilter
+from admin_ext.admin.person_actions import person_action_view
+from admin_ext.admin.person_forms import PERSON_FORMS
+from admin_ext.admin.person_page import (
+    ACTIVE,
+    ACTIVE_HELP,
+    STATE_LABELS,
+    SUSPENDED,
+    SuspendedFilter,
+    account_state,
+    person_page_context,
+)
 from admin_ext.exports.mixins import CsvExportAdminMixin
 from admin_ext.second_factor.reset import reset_second_factor_view
 from exports.resources import UserResource
@@ -54,6 +72,13 @@ class RelationsSavedWithObjectMixin:
     ) -> None:
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
+
+
+class AccountChangeForm(UserChangeForm):
+    class Meta(UserChangeForm.Meta):
+        # Read-only pages show these too (Django's AdminReadonlyField reads them).
+        labels = {"is_active": "Active (not suspended)"}
+        help_texts = {"is_active": ACTIVE_HELP}
 
 
 if admin.site.is_registered(User):
@@ -75,7 +100,7 @@ class UserAdmin(
         "username",
         "display_name",
         "email",
-        "display_active",
+        "display_state",
         "display_staff",
         "display_joined",
         "display_messages_sent",
@@ -83,7 +108,7 @@ class UserAdmin(
         "display_edits_made",
     )
     list_filter = (
-        ("is_active", BooleanRadioFilter),
+        SuspendedFilter,
         ("is_staff", BooleanRadioFilter),
         HasUnreadFilter,
         ("date_joined", JoinedBetweenFilter),
@@ -93,8 +118,9 @@ class UserAdmin(
     ordering = ("username",)
     list_per_page = 50
 
-    # Form options: unfold's forms, so the change, add and password pages match.
-    form = UserChangeForm
+    # Form options: unfold's forms, so the change, add and password pages match,
+    # with the desk's words for the active flag.
+    form = AccountChangeForm
     add_form = UserCreationForm
     change_password_form = AdminPasswordChangeForm
 
@@ -109,9 +135,26 @@ class UserAdmin(
     # (UserResource); needs auth.export_user.
     resource_classes = (UserResource,)
 
-    # Moderators' notes on the person and on their cases, in one list, with a form
-    # to add one (outside the change form: its own POST).
-    change_form_outer_after_template = "admin_ext/cases/user_notes.html"
+    # A person's page: their moderation context, the actions on the account and
+    # the notes, above the account's fields (outside the change form: each form
+    # posts on its own). See person_page.
+    change_form_outer_before_template = "admin_ext/users/person_context.html"
+
+    def get_urls(self) -> list[URLPattern]:
+        # Warn, suspend, lift: before the stock patterns, whose "<path:object_id>/"
+        # would match first. Their names are the role policy's pages.
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        return [
+            path(
+                f"<path:object_id>/{name.replace('_', '-')}/",
+                self.admin_site.admin_view(partial(self.person_action, name=name)),
+                name=f"{prefix}_{name}",
+            )
+            for name in PERSON_FORMS
+        ] + super().get_urls()
+
+    def person_action(self, request: HttpRequest, object_id: str, *, name: str) -> HttpResponse:
+        return person_action_view(self, request, object_id, name=name)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         # Each count is a correlated subquery, so a page costs the same number of
@@ -183,6 +226,11 @@ class UserAdmin(
     ) -> HttpResponse:
         if obj is not None:
             context.update(user_notes_context(request, obj))
+            context.update(person_page_context(request, obj, site_name=self.admin_site.name))
+            context["title"] = obj.get_username()
+            # One delete button: the "Delete account" action at the top, which
+            # opens the preview; the submit row's stock link would be a second.
+            context["show_delete"] = False
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def changelist_view(
@@ -239,9 +287,13 @@ class UserAdmin(
     def display_name(self, user: User) -> str:
         return user.get_full_name()
 
-    @display(description="Active", boolean=True, ordering="is_active")
-    def display_active(self, user: User) -> bool:
-        return user.is_active
+    @display(
+        description="State",
+        ordering="is_active",
+        label={STATE_LABELS[ACTIVE]: "success", STATE_LABELS[SUSPENDED]: "danger"},
+    )
+    def display_state(self, user: User) -> str:
+        return STATE_LABELS[account_state(user)]
 
     @display(description="Staff", boolean=True, ordering="is_staff")
     def display_staff(self, user: User) -> bool:

@@ -75,7 +75,8 @@ def test_every_filter_of_the_list_is_one_the_export_carries(label, superuser):
 
 
 USER_QUERIES = [
-    "is_active__exact=1",
+    "suspended=yes",
+    "suspended=no",
     "is_staff__exact=0",
     "has_unread=yes",
     "has_unread=no",
