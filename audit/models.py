@@ -47,6 +47,8 @@ class AuditEntry(models.Model):
         CASE_DISMISSED = "case_dismissed", "Case dismissed"
         MESSAGE_HIDDEN = "message_hidden", "Message hidden"
         MESSAGE_RESTORED = "message_restored", "Message restored"
+        # A moderator put a message in its author's open case (opened if none).
+        MESSAGE_FLAGGED = "message_flagged", "Message flagged into a case"
         USER_WARNED = "user_warned", "User warned"
         USER_SUSPENDED = "user_suspended", "User suspended"
         SUSPENSION_LIFTED = "suspension_lifted", "Suspension lifted"

@@ -1,6 +1,7 @@
 """Reports: a person reports a message of their own conversations, and the report
 joins its author's open case (opened if there is none) with a snapshot of the
-evidence.
+evidence. A moderator flagging a message (``open_case_for_message``) files the
+same kind of report, under their own name, with an audit entry.
 """
 
 from __future__ import annotations
@@ -14,9 +15,16 @@ from django.utils import timezone
 
 from audit.models import AuditEntry
 from messaging.models import Message
+from messaging.services import deletion_refusal
+from messaging.thread_cache import forget_thread_views_on_commit
 from moderation.evidence import snapshot_evidence
 from moderation.models import MAX_COMMENT_LENGTH, Case, Report
-from moderation.service_support import lock_account, validate_text
+from moderation.service_support import (
+    lock_account,
+    record_case_entry,
+    require_case_permission,
+    validate_text,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -30,6 +38,7 @@ SANCTIONS = (
 
 
 GONE_MESSAGE = "This message was deleted; there is nothing to report."
+DUPLICATE_REPORT = "You have already reported this message. Thank you: a moderator will look at it."
 
 
 def report_refusal(*, reporter: AbstractBaseUser, message: Message) -> ValidationError | None:
@@ -45,11 +54,21 @@ def report_refusal(*, reporter: AbstractBaseUser, message: Message) -> Validatio
             "A moderator has already hidden this message.", code="already_hidden"
         )
     if Report.objects.filter(reporter=reporter, reported_message_id=message.pk).exists():
-        return ValidationError(
-            "You have already reported this message. Thank you: a moderator will look at it.",
-            code="duplicate",
-        )
+        return ValidationError(DUPLICATE_REPORT, code="duplicate")
     return None
+
+
+def reported_message_ids(thread_id: int, reporter_id: int) -> set[int]:
+    """The ids of the thread's messages ``reporter_id`` has reported: the user
+    thread view's "Reported" (registered with messaging.selectors from
+    ModerationConfig.ready). One query, through the unique (reporter, message)
+    index."""
+    return set(
+        Report.objects.filter(
+            reporter_id=reporter_id,
+            reported_message_id__in=Message.objects.filter(thread_id=thread_id).values("pk"),
+        ).values_list("reported_message_id", flat=True)
+    )
 
 
 @transaction.atomic
@@ -75,6 +94,27 @@ def report_message(
         raise PermissionDenied("You can only report messages of your own conversations.")
     if refusal := report_refusal(reporter=reporter, message=stored):
         raise refusal
+    report = _join_open_case(
+        author, reporter=reporter, message=stored, reason=reason, comment=comment
+    )
+    # The reporter's thread view says "Reported" from now on.
+    forget_thread_views_on_commit({stored.thread_id: [reporter.pk]})
+    return report
+
+
+def _join_open_case(
+    author: AbstractBaseUser,
+    *,
+    reporter: AbstractBaseUser,
+    message: Message,
+    reason: str,
+    comment: str,
+    duplicate: str = DUPLICATE_REPORT,
+) -> Report:
+    """A report of ``message`` by ``reporter`` in ``author``'s open case (opened
+    if there is none), with its evidence and the case's counts. The caller holds
+    the author's account lock and checked the message (lock order: see
+    ``moderation.services``)."""
     case = Case.objects.select_for_update().open().filter(reported_user=author).first()
     if case is None:
         case = Case.objects.create(
@@ -92,21 +132,65 @@ def report_message(
             report = Report.objects.create(
                 case=case,
                 reporter=reporter,
-                reported_message_id=stored.pk,
+                reported_message_id=message.pk,
                 reason=reason,
                 comment=comment,
-                evidence=snapshot_evidence(stored),
+                evidence=snapshot_evidence(message),
                 created_at=now,
             )
     except IntegrityError:
         # The same report sent twice at once: the first one won.
-        raise ValidationError(
-            "You have already reported this message. Thank you: a moderator will look at it.",
-            code="duplicate",
-        ) from None
+        raise ValidationError(duplicate, code="duplicate") from None
     Case.objects.filter(pk=case.pk).update(
         report_count=F("report_count") + 1,
         reporter_count=F("reporter_count") + int(is_new_reporter),
         last_reported_at=now,
+    )
+    return report
+
+
+@transaction.atomic
+def open_case_for_message(
+    message: Message,
+    *,
+    moderator: AbstractBaseUser,
+    reason: str,
+    report_reason: str = Report.Reason.OTHER,
+) -> Report:
+    """A moderator flags ``message``: it joins its author's open case (opened if
+    there is none) as a report by the moderator, with the same evidence snapshot
+    as a person's report, and the moderator's reason as its comment and in the
+    audit entry.
+
+    Refused (ValidationError, nothing written) for a deleted message or account,
+    a staff or superuser author unless the moderator is a superuser, one's own
+    message, and a message this moderator flagged or reported before;
+    PermissionDenied without ``moderation.change_case``.
+    """
+    require_case_permission(moderator)
+    if report_reason not in Report.Reason.values:
+        raise ValidationError("Choose a reason from the list.", code="reason")
+    validate_text(reason, label="The reason", max_length=MAX_COMMENT_LENGTH, required=True)
+    author = lock_account(message.sender_id)  # the lock order: the account first
+    stored = Message.objects.filter(pk=message.pk).first()
+    if stored is None or author is None or stored.is_tombstone:
+        raise ValidationError(GONE_MESSAGE, code="gone")
+    # The rules of sanctions: staff and superusers are for superusers.
+    if refusal := deletion_refusal(actor=moderator, user=author):
+        raise ValidationError(f"No case was opened: {refusal.replace('delete', 'act on')}.")
+    report = _join_open_case(
+        author,
+        reporter=moderator,
+        message=stored,
+        reason=report_reason,
+        comment=reason,
+        duplicate="You have already flagged or reported this message.",
+    )
+    record_case_entry(
+        AuditEntry.Action.MESSAGE_FLAGGED,
+        report.case,
+        moderator,
+        reason,
+        details={"message_id": stored.pk, "report_id": report.pk},
     )
     return report

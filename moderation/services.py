@@ -31,7 +31,13 @@ from moderation.case_actions import (
     validate_case_actions,
 )
 from moderation.models import MAX_NOTE_LENGTH, Case, Note
-from moderation.reports import GONE_MESSAGE, SANCTIONS, report_message, report_refusal
+from moderation.reports import (
+    GONE_MESSAGE,
+    SANCTIONS,
+    open_case_for_message,
+    report_message,
+    report_refusal,
+)
 from moderation.sanctions import (
     hide_message,
     lift_suspension,
@@ -65,6 +71,7 @@ __all__ = [
     "delete_groups",
     "hide_message",
     "lift_suspension",
+    "open_case_for_message",
     "report_message",
     "report_refusal",
     "reported_messages",

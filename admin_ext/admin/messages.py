@@ -13,18 +13,22 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import reverse
+from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import BooleanRadioFilter
 from unfold.decorators import action, display
 
+from admin_ext.admin import message_actions, message_bulk
 from admin_ext.admin.base import DeskModelAdmin, VersionHistoryAdmin
+from admin_ext.admin.case_forms import CHANGE_CASE
 from admin_ext.admin.filters import (
     AutocompleteFilter,
     HasRepliesFilter,
@@ -46,7 +50,6 @@ from exports.resources import MessageResource
 from messaging.managers import walk_thread
 from messaging.models import Message
 from messaging.services import edit_message, set_read_state
-from moderation.models import Report
 
 
 class MessageAdminForm(forms.ModelForm):
@@ -113,11 +116,25 @@ class MessageAdmin(CsvExportAdminMixin, VersionHistoryAdmin, DeskModelAdmin):
 
     # --- Form ---------------------------------------------------------------
     form = MessageAdminForm
+    # The page reads as a review (review.html, before the form): the conversation,
+    # the actions, reports and cases. Editing the content is secondary: last, folded.
     fieldsets = (
-        (None, {"fields": ("sender", "receiver", "timestamp", "content", "read")}),
-        ("Thread", {"fields": ("thread", "parent_message", "depth")}),
-        ("Edits", {"fields": ("edited", "edited_at", "edited_by", "is_tombstone")}),
-        ("Moderation", {"fields": ("is_hidden", "display_reports")}),
+        (
+            "Details",
+            {
+                "fields": (
+                    ("sender", "receiver", "timestamp"),
+                    ("thread", "parent_message", "depth"),
+                    ("edited", "edited_at", "edited_by"),
+                    ("is_hidden", "is_tombstone"),
+                ),
+                "classes": ("collapse",),
+            },
+        ),
+        (
+            "Edit the content or the read state",
+            {"fields": ("content", "read"), "classes": ("collapse",)},
+        ),
     )
     readonly_fields = (
         "sender",
@@ -130,18 +147,25 @@ class MessageAdmin(CsvExportAdminMixin, VersionHistoryAdmin, DeskModelAdmin):
         "edited_at",
         "edited_by",
         "is_tombstone",
-        # Hidden and restored through a case (moderation.services), audited there.
+        # Hidden and restored by the page's actions (moderation.services), audited there.
         "is_hidden",
-        "display_reports",
     )
-    change_form_after_template = "admin_ext/messages/thread_tree.html"
+    # Outside the change form: the page's action forms must not nest in it.
+    change_form_outer_before_template = "admin_ext/messages/review.html"
     warn_unsaved_form = True
 
     # --- Inlines ------------------------------------------------------------
     inlines = (MessageHistoryInline, NotificationInline)
 
     # --- Actions ------------------------------------------------------------
-    actions = ("mark_as_read", "mark_as_unread")
+    actions = (
+        message_bulk.hide_messages,
+        message_bulk.restore_messages,
+        message_bulk.warn_authors,
+        message_bulk.open_cases,
+        "mark_as_read",
+        "mark_as_unread",
+    )
     withheld_actions = ("delete_selected",)  # messages go with their author's account
 
     # --- Export (CSV of the filtered list; needs messaging.export_message) -----
@@ -156,6 +180,10 @@ class MessageAdmin(CsvExportAdminMixin, VersionHistoryAdmin, DeskModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def has_act_permission(self, request: HttpRequest) -> bool:
+        """Hide, restore, warn, open a case: what acting on a case needs."""
+        return request.user.has_perm(CHANGE_CASE)
 
     # --- Overrides -------------------------------------------------------------
 
@@ -210,7 +238,30 @@ class MessageAdmin(CsvExportAdminMixin, VersionHistoryAdmin, DeskModelAdmin):
             context["thread_highlighted_ids"] = {obj.pk}  # the thread's partial takes a set
             context["thread_max_indent"] = MAX_TREE_INDENT
             context["thread_excerpt_chars"] = TREE_EXCERPT_CHARS
+            context.update(message_actions.review_context(request, obj))
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def get_urls(self) -> list[URLPattern]:
+        # The page's action forms (message_actions), before the stock patterns:
+        # their "<path:object_id>/" would match first.
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        return [
+            path(
+                f"<path:object_id>/{name.replace('_', '-')}/",
+                self.admin_site.admin_view(self._action_view(name)),
+                name=f"{prefix}_{name}",
+            )
+            for name in message_actions.ACTIONS
+        ] + super().get_urls()
+
+    def _action_view(self, name: str) -> Any:
+        def view(request: HttpRequest, object_id: str) -> HttpResponse:
+            if not self.has_view_permission(request):
+                raise PermissionDenied
+            return message_actions.message_action_view(self, request, object_id, name=name)
+
+        view.__name__ = f"message_{name}_view"
+        return view
 
     def save_model(self, request: HttpRequest, obj: Message, form: Any, change: bool) -> None:
         # Never obj.save(): only content and read change here, each through its
@@ -288,33 +339,35 @@ class MessageAdmin(CsvExportAdminMixin, VersionHistoryAdmin, DeskModelAdmin):
             root.pk,
         )
 
-    @display(description="reports")
-    def display_reports(self, obj: Message) -> SafeString | str:
-        """The reports of this message, each linking to its case (one query)."""
-        reports = Report.objects.filter(reported_message_id=obj.pk).values_list("case_id", "reason")
-        reasons = dict(Report.Reason.choices)
-        links = [
-            (reverse("admin:moderation_case_change", args=[case_id]), case_id, reasons[reason])
-            for case_id, reason in reports
-        ]
-        if not links:
-            return "none"
-        return format_html_join(", ", '<a href="{}" class="msgadmin-link">case #{}</a> ({})', links)
-
     @display(description="replies")
     def display_reply_count(self, obj: Message) -> int:
         return obj.reply_count
 
     # Labels rather than icons: an edit is the exception worth spotting in a page.
-    @display(description="edited", label={"edited": "info"})
-    def display_edited(self, obj: Message) -> str:
-        return "edited" if obj.edited else ""
+    # Drawn here, not with @display(label=...): unfold renders a template per labelled
+    # cell, 300 bytes each, 200 a page (messages.css styles .msgadmin-label).
+    @display(description="edited")
+    def display_edited(self, obj: Message) -> SafeString | str:
+        return label("edited", "info") if obj.edited else ""
 
-    @display(description="read", label={"unread": "warning", "read": "success"})
-    def display_read(self, obj: Message) -> str:
+    @display(description="read")
+    def display_read(self, obj: Message) -> SafeString:
         if obj.is_unread:
-            return "unread"
-        return "read" if obj.read else "receiver gone"  # nobody left to read it
+            return label("unread", "warning")
+        # Nobody left to read it when the receiver's account is gone.
+        return label("read", "success") if obj.read else label("receiver gone", "success")
+
+    @display(description=ModelAdmin.action_checkbox.short_description)
+    def action_checkbox(self, obj: Message) -> SafeString:
+        # unfold's checkbox carries 700 bytes of classes, 70 KB a page of 100 rows;
+        # messages.css draws .msgadmin-check the same way.
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="msgadmin-check action-select"'
+            ' aria-label="Select message #{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            obj.pk,
+            obj.pk,
+        )
 
     @display(description="time", ordering="timestamp")
     def display_time(self, obj: Message) -> SafeString:
@@ -322,5 +375,9 @@ class MessageAdmin(CsvExportAdminMixin, VersionHistoryAdmin, DeskModelAdmin):
         return format_html(
             '<time class="msgadmin-nowrap" datetime="{}">{}</time>',
             moment.isoformat(),
-            date_format(moment, "Y-m-d H:i"),
+            date_format(moment, "DATETIME_FORMAT"),
         )
+
+
+def label(text: str, tone: str) -> SafeString:
+    return format_html('<span class="msgadmin-label msgadmin-label-{}">{}</span>', tone, text)

@@ -40,9 +40,9 @@ RAW_MARKUP = ["<script>alert(1)", "<img src=x"]
 
 # Whatever the data, a changelist page and a change page cost at most this many
 # queries (session, user, the role policy's group look-up, permissions, count, rows,
-# inlines, thread...).
+# inlines, thread, the message's reports, its author's open case, its newest edits...).
 CHANGELIST_QUERY_BUDGET = 9
-CHANGE_PAGE_QUERY_BUDGET = 13
+CHANGE_PAGE_QUERY_BUDGET = 15
 
 
 def change_url(message: Message) -> str:
@@ -562,14 +562,16 @@ def test_the_read_state_actions_change_the_selection_and_are_audited(
     left_alone.refresh_from_db()
     assert left_alone.read == read_before
     (entry,) = AuditEntry.objects.all()
-    assert (entry.action, entry.actor, entry.details) == (audit_action, moderator, {"count": 3})
+    # The details' count (the audit trail may name the messages beside it).
+    assert (entry.action, entry.actor, entry.details["count"]) == (audit_action, moderator, 3)
 
 
 def test_the_changelist_offers_the_read_actions_and_no_delete(moderator_client, conversation):
     response = moderator_client.get(CHANGELIST_URL)
 
     choices = [name for name, _ in response.context["action_form"].fields["action"].choices]
-    assert choices == ["", "mark_as_read", "mark_as_unread"]
+    assert {"mark_as_read", "mark_as_unread"} <= set(choices)  # the others: test_message_actions
+    assert "delete_selected" not in choices
 
 
 def test_a_viewer_without_change_permission_cannot_run_the_actions(client, viewer, alice, bob):

@@ -12,7 +12,7 @@ from messaging.models import Message
 from messaging.services import delete_account
 from moderation import services
 from moderation.models import Case, Report
-from tests.factories import MessageFactory, UserFactory
+from tests.factories import MessageFactory, SuperuserFactory, UserFactory
 from tests.messaging.test_concurrency import in_thread
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
@@ -66,3 +66,30 @@ def test_a_report_racing_the_authors_deletion_is_either_kept_or_refused(postgres
     for case in Case.objects.all():
         assert (case.resolution, case.reported_user) == ("account_deleted", None)
         assert case.retain_until is not None
+
+
+def test_moderators_flagging_while_people_report_share_one_case(postgres_only, alice):
+    reporters = [UserFactory() for _ in range(4)]
+    # Superusers: a transactional test's database has lost the Moderators group
+    # its migration made (as in tests/reliability/test_faults.py).
+    moderators = [SuperuserFactory() for _ in range(4)]
+    messages = [MessageFactory(sender=alice, receiver=reporter) for reporter in reporters]
+    start = threading.Barrier(8)
+
+    def report(reporter, message):
+        start.wait(10)
+        services.report_message(reporter=reporter, message=message, reason="spam")
+
+    def flag(moderator, message):
+        start.wait(10)
+        services.open_case_for_message(message, moderator=moderator, reason="seen it")
+
+    workers = [in_thread(report, *pair) for pair in zip(reporters, messages, strict=True)]
+    workers += [in_thread(flag, *pair) for pair in zip(moderators, messages, strict=True)]
+    for worker, _errors in workers:
+        worker.join(30)
+    close_old_connections()
+
+    assert [error for _worker, errors in workers for error in errors] == []
+    case = Case.objects.get()
+    assert (case.report_count, case.reporter_count) == (8, 8)

@@ -28,11 +28,13 @@ DEPTH = 5_000
 
 # Whatever the depth (measured: the same for 3 messages and for 300). The thread
 # view: session, user, the message, the participation check, marking the thread
-# read, the thread's rows. The message page: also permissions, the form's
-# relations, the inlines. The inbox and conversations lists: one page each.
-THREAD_VIEW_QUERY_BUDGET = 6
-# One of them the role policy's look-up of the moderator's group (admin_ext.site).
-ADMIN_PAGE_QUERY_BUDGET = 11
+# read, the thread's rows, their earlier versions, the viewer's reports. The
+# message page: also permissions, the form's relations, the inlines. The inbox
+# and conversations lists: one page each.
+THREAD_VIEW_QUERY_BUDGET = 8
+# One of them the role policy's look-up of the moderator's group (admin_ext.site);
+# two the message's reports and its author's open case (the review block).
+ADMIN_PAGE_QUERY_BUDGET = 13
 LIST_QUERY_BUDGET = 5
 
 
