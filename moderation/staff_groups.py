@@ -64,5 +64,10 @@ def _record_group_change(
     record_audit_entry(
         action=AuditEntry.Action.GROUP_CHANGED,
         actor=actor,
-        details={"operation": operation, "change": change, "object": str(group)},
+        details={
+            "operation": operation,
+            "change": change,
+            "object": str(group),
+            "group_id": group.pk,
+        },
     )

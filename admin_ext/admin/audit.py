@@ -1,41 +1,87 @@
 """The audit log in the admin: listed and shown, never written, even by a superuser.
 
 Entries are append-only (``audit.models``); they are written only by the services
-whose actions they record (``audit.services.record_audit_entry``).
+whose actions they record (``audit.services.record_audit_entry``). Each row and
+each entry's page name the entry's object ("Message #28", "Case #1", "Account
+zeno", "Export of 1,234 messages": ``audit.describe``) with a link while it
+exists (``audit_objects``: one query per kind of object for the whole page).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
-from django.urls import NoReverseMatch, reverse
-from django.utils.html import format_html
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 from unfold.contrib.filters.admin import MultipleChoicesDropdownFilter
 from unfold.decorators import display
-from unfold.paginator import InfinitePaginator
+from unfold.views import ChangeList
 
-from admin_ext.admin.base import DeskModelAdmin, ReadOnlyAdminMixin
+from admin_ext.admin.audit_objects import AuditObjects
+from admin_ext.admin.base import DeskChangeList, DeskModelAdmin, ReadOnlyAdminMixin
 from admin_ext.admin.filters import (
     AuditCaseFilter,
     AuditTargetFilter,
     AutocompleteFilter,
     RangeDateTimeFilter,
 )
+from admin_ext.admin.paginators import LargeTablePaginator
 from admin_ext.exports.mixins import CsvExportAdminMixin
+from audit.describe import entry_counts, entry_facts, entry_summary
 from audit.models import AuditEntry
 from exports.resources import AuditEntryResource
 
 REASON_EXCERPT_CHARS = 80
 
 
+class AuditChangeList(DeskChangeList):
+    """The desk's changelist, looking up once per page what the entries name."""
+
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        shown = AuditObjects(
+            self.result_list, request=request, admin_site=self.model_admin.admin_site
+        )
+        # The page's entries are the ones just read (the sliced queryset caches
+        # them): each carries the page's lookups for its columns.
+        for entry in self.result_list:
+            entry.shown_objects = shown
+        if not self.is_filtered:
+            # The whole log is the list: unfold then shows no "N results (Show
+            # all)" beside the title, which would offer to unfilter nothing.
+            self.full_result_count = self.result_count
+
+    @property
+    def total(self) -> str:
+        """The total in words: "1,234 entries", "about 2,000,000 entries" (the
+        paginator's estimate), "3 entries match the filters"."""
+        count = self.result_count
+        about = "about " if getattr(self.paginator, "is_estimate", False) else ""
+        noun = "entry" if count == 1 else "entries"
+        filtered = " match the filters" if count != 1 else " matches the filters"
+        return f"{about}{count:,} {noun}{filtered if self.is_filtered else ''}"
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self.has_active_filters or self.query)
+
+
+def shown_objects(entry: AuditEntry) -> AuditObjects | None:
+    return getattr(entry, "shown_objects", None)
+
+
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdminMixin, CsvExportAdminMixin, DeskModelAdmin):
+    list_title = "Audit log"  # the sidebar's name
     # List options
     list_display = (
         "created_at",
         "display_actor",
         "display_action",
+        "display_object",
         "display_target",
         "display_case",
         "display_reason",
@@ -53,35 +99,86 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, CsvExportAdminMixin, DeskModelAdmin):
     list_filter_submit = True
     search_fields = ("target_username", "actor_username", "reason")
     search_help_text = "Search by target or actor username, or reason."
-    # The log only grows: no COUNT(*) over all of it on every page; the
-    # paginator shows previous/next instead of page numbers.
+    # The total at the top ("1,234 entries") is the paginator's one COUNT of the
+    # filtered list: exact, and cheap at the log's size (a filter on the action,
+    # the moderator, the target's id or the case reads an index; a username or a
+    # search reads the log). Unfiltered on PostgreSQL past a size, the planner's
+    # estimate instead (LargeTablePaginator), shown as "about". No second COUNT
+    # of the whole log beside a filtered one, and none per filter choice.
     show_full_result_count = False
-    paginator = InfinitePaginator
-    show_facets = admin.ShowFacets.NEVER  # a COUNT per filter choice, same reason
+    paginator = LargeTablePaginator
+    show_facets = admin.ShowFacets.NEVER
     list_per_page = 50
+    list_before_template = "admin_ext/audit/total.html"
 
-    # Form options: the change view only shows an entry (see has_change_permission).
-    fields = (
+    # Form options: the change view only shows an entry (see has_change_permission),
+    # in words; the stored JSON only to superusers, folded (get_fieldsets).
+    fieldsets = (
+        (None, {"fields": ("created_at", "display_what", "display_actor_detail", "reason")}),
+        ("About", {"fields": ("display_object", "display_target", "display_case")}),
+        ("Details", {"fields": ("display_details",)}),
+    )
+    stored_fieldset = ("Stored details", {"fields": ("details",), "classes": ("collapse",)})
+    readonly_fields = (
         "created_at",
-        "action",
-        "actor_username",
-        "actor",
-        "target_username",
-        "target_user_id",
-        "case_id",
+        "display_what",
+        "display_actor_detail",
         "reason",
+        "display_object",
+        "display_target",
+        "display_case",
+        "display_details",
         "details",
     )
-    readonly_fields = fields
 
     # Export: CSV of the filtered log; needs audit.export_auditentry.
     resource_classes = (AuditEntryResource,)
 
-    # The columns read only the entry's own row (actor_username is kept as text
-    # because the actor's account may be gone): no join, no query per row.
+    class Media:
+        css = {"all": ("admin_ext/audit.css",)}
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return AuditChangeList
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        if request.user.is_superuser:
+            return (*self.fieldsets, self.stored_fieldset)
+        return self.fieldsets
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        # An entry never changes: no History button (it could only say "This
+        # object doesn't have a change history").
+        return super().change_view(
+            request, object_id, form_url, {**(extra_context or {}), "show_history": False}
+        )
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
+        entry = super().get_object(request, object_id, from_field)
+        if entry is not None:
+            entry.shown_objects = AuditObjects(
+                [entry], request=request, admin_site=self.admin_site, with_members=True
+            )
+        return entry
+
+    # The columns read the entry's row and the page's lookups (AuditChangeList):
+    # no query per row. actor_username is text: the actor's account may be gone.
     @display(description="Actor", ordering="actor_username")
     def display_actor(self, entry: AuditEntry) -> str:
         return entry.actor_username or "system"
+
+    @display(description="Actor")
+    def display_actor_detail(self, entry: AuditEntry) -> SafeString | str:
+        name = entry.actor_username or "system"
+        shown = shown_objects(entry)
+        if entry.actor_id is None or shown is None:
+            return name
+        return shown.account_link(entry.actor_id, name)
 
     @display(
         description="Action",
@@ -94,6 +191,7 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, CsvExportAdminMixin, DeskModelAdmin):
             AuditEntry.Action.EVIDENCE_PURGED: "danger",
             AuditEntry.Action.MESSAGE_EDITED: "warning",
             AuditEntry.Action.MESSAGE_HIDDEN: "warning",
+            AuditEntry.Action.MESSAGE_FLAGGED: "warning",
             AuditEntry.Action.USER_WARNED: "warning",
             AuditEntry.Action.CASE_DISMISSED: "success",
             AuditEntry.Action.MESSAGE_RESTORED: "success",
@@ -112,22 +210,29 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, CsvExportAdminMixin, DeskModelAdmin):
     def display_action(self, entry: AuditEntry) -> tuple[str, str]:
         return entry.action, entry.get_action_display()
 
-    @display(description="Target", header=True, ordering="target_username")
-    def display_target(self, entry: AuditEntry) -> list[str]:
-        user_id = f"#{entry.target_user_id}" if entry.target_user_id is not None else ""
-        return [entry.target_username or "—", user_id]
+    @display(description="Action")
+    def display_what(self, entry: AuditEntry) -> str:
+        return entry.get_action_display()
+
+    @display(description="Object")
+    def display_object(self, entry: AuditEntry) -> SafeString | str | None:
+        """What the entry is about: a link while it exists, its id after."""
+        shown = shown_objects(entry)
+        return shown.object_html(entry) if shown is not None else None
+
+    @display(description="Target", ordering="target_username")
+    def display_target(self, entry: AuditEntry) -> SafeString | str:
+        shown = shown_objects(entry)
+        if shown is None:
+            return entry.target_username or "—"
+        return shown.account_html(entry)
 
     @display(description="Case", ordering="case_id")
     def display_case(self, entry: AuditEntry) -> SafeString | str | None:
-        """The case's page when the review queue's admin is there; the case may
-        have been purged since (its page then says so)."""
-        if entry.case_id is None:
-            return None
-        try:
-            url = reverse("admin:moderation_case_change", args=[entry.case_id])
-        except NoReverseMatch:
-            return f"#{entry.case_id}"
-        return format_html('<a href="{}" class="text-primary-600">#{}</a>', url, entry.case_id)
+        shown = shown_objects(entry)
+        if shown is None:
+            return f"#{entry.case_id}" if entry.case_id is not None else None
+        return shown.case_html(entry)
 
     @display(description="Reason")
     def display_reason(self, entry: AuditEntry) -> str:
@@ -135,16 +240,16 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, CsvExportAdminMixin, DeskModelAdmin):
 
     @display(description="Counts")
     def display_counts(self, entry: AuditEntry) -> str | None:
-        """The non-zero counts of ``details``, e.g. "messages deleted: 12". The ids
-        some entries keep (``message_id`` of a hidden message, ``note_id``) are
-        numbers but not counts."""
-        details = entry.details if isinstance(entry.details, dict) else {}
-        counts = [
-            f"{name.replace('_', ' ')}: {value}"
-            for name, value in details.items()
-            if isinstance(value, int)
-            and not isinstance(value, bool)
-            and value
-            and not name.endswith("_id")
-        ]
-        return ", ".join(counts) or None
+        """The non-zero counts, e.g. "messages deleted: 12" (ids are not counts)."""
+        return entry_summary(entry) or None
+
+    @display(description="Recorded")
+    def display_details(self, entry: AuditEntry) -> SafeString:
+        """The counts as a small table and every other detail labelled."""
+        return render_to_string(
+            "admin_ext/audit/details.html",
+            {
+                "counts": [(label, f"{value:,}") for label, value in entry_counts(entry)],
+                "facts": entry_facts(entry),
+            },
+        )

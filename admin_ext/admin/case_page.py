@@ -19,6 +19,7 @@ from django.utils.safestring import SafeString
 
 from admin_ext.admin import case_forms
 from admin_ext.admin.message_text import MAX_TREE_INDENT
+from audit.describe import Kind, entry_details, entry_object, entry_summary
 from audit.models import AuditEntry
 from messaging.models import Message
 from moderation.evidence import parse_moment
@@ -66,30 +67,29 @@ def thread_view(thread: CaseThread) -> ThreadView:
 
 
 def audit_details(entry: AuditEntry) -> SafeString | str:
-    """An entry's details in a few words, message ids as links (escaped)."""
-    details = entry.details if isinstance(entry.details, dict) else {}
-    parts: list[SafeString] = []
-    if isinstance(details.get("message_id"), int):
+    """An entry's details in a few words, named as the audit log names them
+    (``audit.describe``): its message as a link (escaped), a note's number, the
+    retention's change, the counts. The case and its person are the page's own.
+    No lookup: a message gone since says so on its page."""
+    named = entry_object(entry)
+    parts: list[SafeString | str] = []
+    if named is not None and named.kind == Kind.MESSAGE:
         parts.append(
             format_html(
                 '<a href="{}" class="msgadmin-link">message #{}</a>',
-                reverse("admin:messaging_message_change", args=[details["message_id"]]),
-                details["message_id"],
+                reverse("admin:messaging_message_change", args=[named.pk]),
+                named.pk,
             )
         )
+    elif named is not None and named.kind == Kind.NOTE:
+        parts.append(f"note #{named.pk}")
     if entry.action == AuditEntry.Action.RETENTION_CHANGED:
+        details = entry_details(entry)
         moments = [parse_moment(details.get(key)) for key in ("from", "to")]
         shown = [f"{moment:%Y-%m-%d}" if moment else "—" for moment in moments]
         parts.append(format_html("kept until {} → {}", *shown))
-    if entry.action == AuditEntry.Action.ACCOUNT_DELETED:
-        counted = ("messages_deleted", "messages_tombstoned", "notifications_deleted")
-        parts.append(
-            format_html_join(
-                ", ",
-                "{} {}",
-                ((details[key], key.replace("_", " ")) for key in counted if key in details),
-            )
-        )
+    if summary := entry_summary(entry):
+        parts.append(summary)
     return format_html_join(" · ", "{}", ((part,) for part in parts)) if parts else ""
 
 

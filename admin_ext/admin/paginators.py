@@ -18,6 +18,8 @@ class LargeTablePaginator(Paginator):
     is enough to number the pages. Filtered lists, and SQLite, count exactly.
     """
 
+    is_estimate = False  # True once ``count`` gave the planner's estimate
+
     @cached_property
     def count(self) -> int:
         queryset = self.object_list
@@ -33,5 +35,6 @@ class LargeTablePaginator(Paginator):
                     row = cursor.fetchone()
                 estimate = row[0] if row else -1
                 if estimate > ESTIMATE_ABOVE:
+                    self.is_estimate = True  # "about N" where the count is shown
                     return estimate
         return super().count

@@ -27,6 +27,9 @@ _RELATION_FIELDS = ("sender", "receiver", "parent_message", "thread", "edited_by
 
 # What an edit writes besides the content (record_edit_history sets them).
 EDIT_MARK_FIELDS = ("edited", "edited_at", "edited_by")
+# A moderator's read-state change names its messages in the audit entry up to
+# this many (a list page's selection); beyond, the entry keeps the count only.
+NAMED_MESSAGES_LIMIT = 100
 
 
 def validate_message(message: Message) -> None:
@@ -286,9 +289,26 @@ def set_read_state(
     with ``details`` added. People mark their own messages read with
     ``mark_read``/``mark_thread_read``, which are not moderator writes and stay
     out of the audit log."""
-    changed = messages.exclude(read=read).update(read=read)
+    changing = messages.exclude(read=read)
+    # A page's selection (a few ids) is named in the entry: those rows, locked
+    # by id (the selection's own query may join or be DISTINCT), are exactly the
+    # ones changed. A larger selection is counted only, in one statement.
+    few = list(changing.values_list("pk", flat=True)[: NAMED_MESSAGES_LIMIT + 1])
+    named: list[int] | None = None
+    if len(few) <= NAMED_MESSAGES_LIMIT:
+        named = sorted(
+            Message.objects.select_for_update()
+            .filter(pk__in=few)
+            .exclude(read=read)
+            .values_list("pk", flat=True)
+        )
+        changing = Message.objects.filter(pk__in=named)
+    changed = changing.update(read=read)
     if changed:
         read_state_changed.send(sender=Message, count=changed)  # update(): no post_save
+    recorded = {"count": changed, **(details or {})}
+    if named and "message_id" not in recorded:
+        recorded["message_ids"] = named
     record_audit_entry(
         action=(
             AuditEntry.Action.MESSAGES_MARKED_READ
@@ -296,6 +316,6 @@ def set_read_state(
             else AuditEntry.Action.MESSAGES_MARKED_UNREAD
         ),
         actor=actor,
-        details={"count": changed, **(details or {})},
+        details=recorded,
     )
     return changed

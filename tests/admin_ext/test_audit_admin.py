@@ -5,8 +5,10 @@ from datetime import UTC, datetime
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from pytest_django.asserts import assertContains
 
 from admin_ext.admin.audit import AuditEntryAdmin
+from admin_ext.admin.paginators import LargeTablePaginator
 from audit.models import AuditEntry
 from audit.services import record_audit_entry
 from messaging import services
@@ -254,10 +256,29 @@ def test_the_list_searches_target_and_actor_usernames_and_reasons(staff_client, 
     assert listed_targets(staff_client.get(CHANGELIST, {"q": "phone"})) == {"carol"}
 
 
-def test_the_list_never_counts_the_whole_log(staff_client, deletions):
-    response = staff_client.get(CHANGELIST)
+def test_the_list_never_counts_the_whole_log_beside_a_filtered_count(staff_client, deletions):
+    response = staff_client.get(CHANGELIST, {"target": "carol"})
 
     assert response.context["cl"].show_full_result_count is False
+    # Unfiltered, past a size, PostgreSQL's estimate instead of a COUNT (shown as "about").
+    assert AuditEntryAdmin.paginator is LargeTablePaginator
+
+
+def test_the_list_shows_its_total_and_the_filtered_total(staff_client, deletions):
+    assertContains(staff_client.get(CHANGELIST), ">3 entries<")
+    assertContains(
+        staff_client.get(CHANGELIST, {"target": "carol"}), ">1 entry matches the filters<"
+    )
+    assertContains(
+        staff_client.get(CHANGELIST, {"action__exact": "account_deleted"}),
+        ">2 entries match the filters<",
+    )
+
+
+def test_an_estimated_total_says_about(staff_client, deletions, monkeypatch):
+    monkeypatch.setattr(LargeTablePaginator, "is_estimate", True)
+
+    assertContains(staff_client.get(CHANGELIST), ">about 3 entries<")
 
 
 # --- nobody writes ---------------------------------------------------------------------
@@ -280,6 +301,8 @@ def test_the_change_view_only_shows_the_entry(staff_client, deletions):
     assert 'name="_save"' not in content
     assert 'name="reason"' not in content
     assert reverse("admin:audit_auditentry_delete", args=[deletions["alice"].pk]) not in content
+    # An entry never changes: no History button to say so.
+    assert reverse("admin:audit_auditentry_history", args=[deletions["alice"].pk]) not in content
 
 
 def test_posting_to_the_change_view_is_forbidden_and_changes_nothing(staff_client, deletions):
