@@ -76,14 +76,18 @@ class DeskAdminSite(UnfoldAdminSite):
     def search(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
-        """unfold's command search (the palette), with its page number checked
-        first: unfold pages the results with ``int(page)``, so ``?page=abc``, 0
-        or past the last page was a server error. Any other page is a 404."""
-        page = request.GET.get("page")
-        if page is not None and not (page.isdecimal() and int(page) >= 1):
+        """The command palette's search: unfold's palette, the desk's answers
+        (``admin_ext.command_search``: bounded, by role, never cached). Its page
+        number is checked first: ``?page=abc``, 0 or past the last page is a 404."""
+        page = request.GET.get("page", "1")
+        if not (page.isdecimal() and int(page) >= 1):
             raise Http404("No such page of search results.")
+        # Imported here: it reads through the model admins, whose package
+        # registers them with this site as it loads.
+        from admin_ext import command_search
+
         try:
-            return super().search(request, extra_context)
+            return command_search.search_response(self, request, page_number=int(page))
         except InvalidPage as error:  # past the last page
             raise Http404("No such page of search results.") from error
 

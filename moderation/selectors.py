@@ -1,4 +1,5 @@
-"""Reads for moderation's pages that span models: what a case page shows.
+"""Reads for moderation's pages that span models: what a case page shows, and
+where a case stands in the review queue (``queue_neighbours``).
 
 ``load_case_page`` costs five queries whatever the number of reports, threads or
 notes: the reports in one, every message of every reported thread in one
@@ -10,10 +11,14 @@ the notes in one. How the page looks (indentation, links, forms) is the admin's.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Q, Subquery
+from django.utils import timezone
 
 from audit.models import AuditEntry
 from messaging.managers import walk_thread
-from messaging.models import Message
+from messaging.models import Message, MessageHistory
 from moderation.evidence import Evidence, read_snapshots
 from moderation.models import DELETED_ACCOUNT, Case, Note, Report
 
@@ -99,3 +104,88 @@ def reported_message(case: Case, message_id: int) -> Message | None:
         .select_related("sender")
         .first()
     )
+
+
+@dataclass(frozen=True)
+class QueueNeighbours:
+    """The cases before and after one in the review queue's order (ids; None at
+    either end)."""
+
+    previous_id: int | None
+    next_id: int | None
+
+
+def queue_neighbours(case: Case, *, now: datetime | None = None) -> QueueNeighbours:
+    """The open cases just before and just after ``case`` in the review queue's
+    order (``Case.objects.review_queue``: priority, then last reported, then id,
+    all descending): two queries, each one row.
+
+    A closed case (one just acted on, say) is placed where its priority puts it,
+    so "next" is the case that came after it while it was open. Both sides
+    compute priority with the same ``now``, so a report ageing past a day between
+    the two queries cannot make a case its own neighbour.
+    """
+    now = now or timezone.now()
+    pivot = Case.objects.with_priority(now=now).filter(pk=case.pk)
+    priority = Subquery(pivot.values("priority")[:1])
+    reported = case.last_reported_at
+    queue = Case.objects.review_queue(now=now).exclude(pk=case.pk)
+    after = queue.filter(
+        Q(priority__lt=priority)
+        | Q(priority=priority, last_reported_at__lt=reported)
+        | Q(priority=priority, last_reported_at=reported, pk__lt=case.pk)
+    )
+    before = queue.filter(
+        Q(priority__gt=priority)
+        | Q(priority=priority, last_reported_at__gt=reported)
+        | Q(priority=priority, last_reported_at=reported, pk__gt=case.pk)
+    ).reverse()
+    return QueueNeighbours(
+        previous_id=before.values_list("pk", flat=True).first(),
+        next_id=after.values_list("pk", flat=True).first(),
+    )
+
+
+@dataclass
+class MessageModeration:
+    """What moderation knows about one message, for its admin page."""
+
+    reports: list[Report]  # oldest first, each with its case and reporter
+    open_case: Case | None  # the author's open case, which a flag would join
+    recent_edits: list[MessageHistory]  # newest first, at most RECENT_EDITS + 1
+
+
+# A message's page lists this many of its newest edits beside the conversation.
+RECENT_EDITS = 5
+
+
+def message_moderation(message: Message) -> MessageModeration:
+    """The reports of ``message`` (with their cases), its author's open case and
+    its newest edits: three queries (report_message_idx, case_user_idx,
+    history_message_idx)."""
+    reports = list(
+        Report.objects.filter(reported_message_id=message.pk).select_related("case", "reporter")
+    )
+    open_case = None
+    if message.sender_id is not None:
+        open_case = Case.objects.open().filter(reported_user_id=message.sender_id).first()
+    recent_edits = []
+    if message.edited:
+        recent_edits = list(
+            MessageHistory.objects.filter(message_id=message.pk).select_related("edited_by")[
+                : RECENT_EDITS + 1
+            ]
+        )
+    return MessageModeration(reports=reports, open_case=open_case, recent_edits=recent_edits)
+
+
+def open_case_reporting(message: Message) -> Case | None:
+    """The open case in which ``message`` is reported, if any (one query,
+    report_message_idx): an action taken on the message from its own page
+    belongs to that case's timeline."""
+    report = (
+        Report.objects.filter(reported_message_id=message.pk, case__status=Case.Status.OPEN)
+        .select_related("case")
+        .first()
+    )
+    return report.case if report is not None else None

@@ -37,8 +37,9 @@ HOSTILE = "<script>alert(1)</script>"
 # the number of cases, reports, threads or notes.
 # Each with the role policy's look-up of the moderator's group (admin_ext.site).
 QUEUE_QUERY_BUDGET = 8
-# The case page: with one query for the names of everyone in every report's evidence.
-CASE_PAGE_QUERY_BUDGET = 11
+# The case page: with one query for the names of everyone in every report's evidence,
+# and two for the cases before and after it in the queue (queue_neighbours).
+CASE_PAGE_QUERY_BUDGET = 13
 
 
 def case_url(case: Case, name: str = "change") -> str:
