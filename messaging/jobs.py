@@ -27,7 +27,7 @@ def run_account_deletion(job: Job, progress: Progress) -> dict[str, Any]:
     totals: Counter[str] = Counter()
     for user_id in user_ids:
         outcome = services.delete_accounts(
-            actor=job.started_by, user_ids=[user_id], reason=job.params["reason"]
+            actor=job.started_by, user_ids=[user_id], reason=job.params["reason"], job_id=job.pk
         )
         totals.update(outcome.counts())
         progress.advance()

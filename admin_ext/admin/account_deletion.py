@@ -17,11 +17,14 @@ The limits, one set for every caller:
 - up to PREVIEW_DETAIL_LIMIT accounts the preview counts per account, exactly,
   tombstones included (6 + N queries); above, it shows totals for the whole
   selection in 5 queries, and the tombstones are counted when deleted (each
-  account's audit entry has them);
+  account's audit entry has them); one more either way for their open cases;
 - up to DELETE_SYNC_LIMIT accounts are deleted in the request; above, the users
   list starts a background job (a case deletes in the request, so the queue
   takes at most this many);
 - at most MAX_ACCOUNTS_PER_REQUEST accounts per selection.
+
+Each account's open case is named (one query for the selection): the deletion
+closes it (``moderation.retention``), which a moderator should know first.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from messaging.services import (
     preview_account_deletions,
     preview_account_deletions_together,
 )
+from moderation.models import Case
 
 if TYPE_CHECKING:
     from django import forms
@@ -110,6 +114,9 @@ class PreviewRow:
     refusal: str | None = None
     # Per PREVIEW_COLUMNS; None where the value is only known once deleted.
     counts: list[int | None] = field(default_factory=list)
+    # Their open case (at most one; a list in case a race opened two): the
+    # deletion closes it.
+    open_cases: list[Case] = field(default_factory=list)
 
 
 @dataclass
@@ -122,6 +129,10 @@ class DeletionPreview:
     deletable: list[PreviewRow]
     is_summary: bool
     totals: list[int | None] = field(default_factory=list)
+
+    @property
+    def with_open_case(self) -> list[PreviewRow]:
+        return [row for row in self.deletable if row.open_cases]
 
     @property
     def shown_rows(self) -> list[PreviewRow]:
@@ -154,6 +165,7 @@ def preview_deletion(
     Up to PREVIEW_DETAIL_LIMIT subjects, one row of exact counts each
     (``preview_account_deletions``: 6 + N queries); above, totals for all of
     them together (``preview_account_deletions_together``: 5 queries whatever N).
+    Plus one query for the open cases of all of them.
     """
     rows = [
         PreviewRow(
@@ -168,6 +180,7 @@ def preview_deletion(
     preview = DeletionPreview(
         rows=rows, deletable=deletable, is_summary=len(rows) > PREVIEW_DETAIL_LIMIT
     )
+    _attach_open_cases(deletable)
     if preview.is_summary:
         totals = preview_account_deletions_together([row.subject.user.pk for row in deletable])
         preview.totals = [totals.get(name) for name, _header, _help in PREVIEW_COLUMNS]
@@ -179,6 +192,21 @@ def preview_deletion(
         account_counts = counts[row.subject.user.pk].as_dict()
         row.counts = [account_counts[name] for name, _header, _help in PREVIEW_COLUMNS]
     return preview
+
+
+def _attach_open_cases(rows: Sequence[PreviewRow]) -> None:
+    """Each row's open cases, in one query for the whole selection."""
+    by_account: dict[int, list[Case]] = {}
+    cases = (
+        Case.objects.open()
+        .filter(reported_user_id__in=[row.subject.user.pk for row in rows])
+        .only("id", "reported_user_id", "report_count")
+        .order_by("id")
+    )
+    for case in cases:
+        by_account.setdefault(case.reported_user_id, []).append(case)
+    for row in rows:
+        row.open_cases = by_account.get(row.subject.user.pk, [])
 
 
 def render_deletion_confirmation(

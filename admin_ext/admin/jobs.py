@@ -41,6 +41,7 @@ from unfold.contrib.filters.admin import RadioFilter
 from unfold.decorators import action, display
 
 from admin_ext.admin.base import DeskModelAdmin, ReadOnlyAdminMixin
+from audit.models import AuditEntry
 from jobs.export_files import stored_export_file
 from jobs.models import STALLED_AFTER, Job
 from jobs.services import retry_job
@@ -230,6 +231,7 @@ class JobAdmin(ReadOnlyAdminMixin, DeskModelAdmin):
             or (job.status == Job.Status.RUNNING and not is_stalled)
             else None,
             "stalled_after_minutes": int(STALLED_AFTER.total_seconds() // 60),
+            "deleted_accounts": deleted_accounts(job),
             "retry_url": reverse(f"{self.admin_site.name}:jobs_job_retry", args=[job.pk])
             if job.can_retry and self.may_act_on(request, job)
             else None,
@@ -364,6 +366,19 @@ class JobAdmin(ReadOnlyAdminMixin, DeskModelAdmin):
             key=lambda name: (RESULT_ORDER.index(name) if name in RESULT_ORDER else 99, name),
         )
         return [(name.replace("_", " "), result[name]) for name in names]
+
+
+def deleted_accounts(job: Job) -> list[tuple[int, str]]:
+    """Whom an account-deletion job deleted, as (id, username), from the audit
+    entries it wrote (which name the job; its parameters keep ids only). One
+    query; empty for any other kind of job."""
+    user_ids = job.params.get("user_ids") if isinstance(job.params, dict) else None
+    if job.kind != Job.Kind.ACCOUNT_DELETION or not user_ids:
+        return []
+    usernames = AuditEntry.objects.filter(details__job_id=job.pk).usernames_of_deleted_accounts(
+        user_ids
+    )
+    return sorted(usernames.items(), key=lambda item: item[1].casefold())
 
 
 def progress_label(job: Job) -> str:

@@ -79,9 +79,14 @@ class AccountDeletionOutcome:
 
 
 def delete_accounts(
-    *, actor: AbstractBaseUser | None, user_ids: Iterable[int], reason: str
+    *,
+    actor: AbstractBaseUser | None,
+    user_ids: Iterable[int],
+    reason: str,
+    job_id: int | None = None,
 ) -> AccountDeletionOutcome:
-    """Delete each account the actor may delete, each in its own transaction.
+    """Delete each account the actor may delete, each in its own transaction
+    (``job_id``: the background job doing it, named in each audit entry).
 
     The account is read again under a row lock and checked against the rules
     right before its deletion, so an account promoted to staff since a preview
@@ -102,7 +107,7 @@ def delete_accounts(
                 if refusal := deletion_refusal(actor=actor, user=user):
                     outcome.refused.append((name, refusal))
                     continue
-                delete_account(user, actor=actor, reason=reason)
+                delete_account(user, actor=actor, reason=reason, job_id=job_id)
         except AccountAlreadyDeleted:
             outcome.already_deleted_ids.append(user_id)
         except ValidationError as error:
@@ -122,6 +127,7 @@ def delete_account(
     actor: AbstractBaseUser | None = None,
     reason: str = "",
     case_id: int | None = None,
+    job_id: int | None = None,
 ) -> AccountDeletionSummary:
     """Delete ``user`` and all of their data, all-or-nothing; return what went.
 
@@ -137,7 +143,7 @@ def delete_account(
     # user; here the content is gone already.
     locked_user._account_content_erased = True
     locked_user.delete()
-    record_account_deletion(summary, actor=actor, reason=reason, case_id=case_id)
+    record_account_deletion(summary, actor=actor, reason=reason, case_id=case_id, job_id=job_id)
     # Ids and counts only: the log outlives the account, so no username and no
     # reason (free text, which may name the person; the audit entry keeps it).
     counts = {
@@ -159,10 +165,15 @@ def record_account_deletion(
     actor: AbstractBaseUser | None,
     reason: str,
     case_id: int | None = None,
+    job_id: int | None = None,
 ) -> None:
-    """The audit entry of a deletion: who, whom (as text), why, the counts, and
-    the moderation case it closed, if any."""
+    """The audit entry of a deletion: who, whom (as text), why, the counts, the
+    moderation case it closed and the background job that ran it, if any (the
+    job's page names whom it deleted from these entries: its own parameters keep
+    ids only)."""
     counts = summary.as_dict()
+    if job_id is not None:
+        counts["job_id"] = job_id
     deleted_themselves = actor is not None and actor.pk == summary.user_id
     record_audit_entry(
         action=AuditEntry.Action.ACCOUNT_DELETED,

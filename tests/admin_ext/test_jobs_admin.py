@@ -19,6 +19,7 @@ from audit.models import AuditEntry
 from jobs.export_files import stored_export_file
 from jobs.models import STALLED_AFTER, Job
 from messaging.models import Message
+from messaging.services import delete_accounts
 from tests.factories import ModeratorFactory, SuperuserFactory, UserFactory
 from tests.jobs.factories import JobFactory
 
@@ -583,3 +584,38 @@ def test_the_export_permission_is_that_of_the_exported_model(client, media_root)
     assert b"".join(allowed.streaming_content) == CSV
     Job.objects.filter(pk=job.pk).update(params={"model": "audit.auditentry"})
     assert client.get(download_url(job)).status_code == 403
+
+
+# --- whom an account-deletion job deleted --------------------------------------------
+
+
+def test_an_account_deletion_jobs_page_names_whom_it_deleted(moderator_client, moderator):
+    amara, ben, carol = (UserFactory(username=name) for name in ("amara", "ben", "carol"))
+    job = JobFactory(
+        started_by=moderator,
+        status=Job.Status.SUCCEEDED,
+        params={"user_ids": [amara.pk, ben.pk, carol.pk], "reason": "spam wave"},
+    )
+    delete_accounts(actor=moderator, user_ids=[amara.pk, ben.pk], reason="spam", job_id=job.pk)
+    # carol went another way (not through this job): the job does not claim her.
+    delete_accounts(actor=moderator, user_ids=[carol.pk], reason="spam")
+
+    response = moderator_client.get(change_url(job))
+
+    assert "Deleted 2 accounts:" in response.text
+    assert ">amara</a>" in response.text and ">ben</a>" in response.text
+    assert ">carol</a>" not in response.text
+    assert f"?target=%23{amara.pk}" in response.text  # their audit trail
+    job.refresh_from_db()
+    assert "amara" not in str(job.params)
+
+
+def test_an_export_jobs_page_names_no_deleted_accounts(moderator_client, moderator):
+    job = JobFactory(
+        started_by=moderator, kind=Job.Kind.EXPORT, status=Job.Status.SUCCEEDED, params={}
+    )
+
+    response = moderator_client.get(change_url(job))
+
+    assert response.status_code == 200
+    assert "accounts:" not in response.text

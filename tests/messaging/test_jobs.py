@@ -70,6 +70,9 @@ def test_an_account_deletion_job_deletes_each_account_and_audits_it(
     ]
     assert {(entry.actor, entry.reason) for entry in entries} == {(moderator, "spam wave")}
     assert all(entry.details["messages_tombstoned"] == 1 for entry in entries)
+    # Each entry names the job, whose page names them from there (its params
+    # keep ids only).
+    assert {entry.details["job_id"] for entry in entries} == {job.pk}
 
 
 def fail_deleting(user, error):
