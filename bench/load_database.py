@@ -22,13 +22,16 @@ def prepare(options: argparse.Namespace) -> dict:
     from django.core.management import call_command
     from django.db.models import Count, Q
 
+    from fixtures.models import GenerationRun
     from messaging.models import Message
 
     user_model = get_user_model()
     call_command("migrate", verbosity=0)
     generated_seconds = None
     prefix = f"gen{options.seed}_"
-    if not user_model.objects.filter(username__startswith=prefix).exists():
+    # Generated once and reused; an interrupted generation resumes.
+    is_unfinished = GenerationRun.objects.filter(finished_at=None).exists()
+    if is_unfinished or not user_model.objects.filter(username__startswith=prefix).exists():
         started = time.perf_counter()
         call_command(
             "generate_messages",

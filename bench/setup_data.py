@@ -20,6 +20,7 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 
 from bench import data  # noqa: E402
+from fixtures.models import GenerationRun  # noqa: E402
 from messaging.models import Message  # noqa: E402
 
 
@@ -32,8 +33,10 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     generated_seconds = None
     existing = Message.objects.count()
-    if existing < options.messages:
-        if existing:
+    # An interrupted build resumes: the generator commits chunk by chunk.
+    is_unfinished = GenerationRun.objects.filter(finished_at=None).exists()
+    if existing < options.messages or is_unfinished:
+        if existing and not is_unfinished:
             raise SystemExit(
                 f"The benchmark database holds {existing:,} messages, fewer than asked: drop it "
                 "(see README, Benchmarks) and run again."
