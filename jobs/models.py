@@ -14,9 +14,11 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-# A running job reports progress at least this often; one silent for longer lost
-# its worker (killed, machine gone) and may be retried.
-STALLED_AFTER = timedelta(minutes=5)
+# A running job's heartbeat is written by its worker's heartbeat thread (jobs.worker)
+# every few seconds, whatever the handler is doing; one silent for longer lost its
+# worker (killed, machine gone): another worker takes it over, or a moderator
+# retries it. JOB_STALLED_SECONDS (default 300) sets it.
+STALLED_AFTER = timedelta(seconds=settings.JOB_STALLED_SECONDS)
 
 
 class JobQuerySet(models.QuerySet["Job"]):
@@ -101,3 +103,31 @@ class Job(models.Model):
     @property
     def can_retry(self) -> bool:
         return self.status == self.Status.FAILED or self.is_stalled
+
+
+class WorkerHeartbeat(models.Model):
+    """A running ``manage.py db_worker`` process, as it last reported itself.
+
+    Written by the worker's heartbeat thread (``jobs.worker``) every
+    ``jobs.worker.heartbeat_interval()`` seconds and deleted when the worker
+    stops cleanly; the readiness check (``/ready/``) asks whether any worker
+    beat recently. In the database, not the cache: every process sees it, and a
+    cache flush (``moderation_site.cache`` flushes after an outage) must not
+    make the workers look gone.
+    """
+
+    worker_id = models.CharField(max_length=64, primary_key=True)
+    # For an operator finding the process; never shown by /ready/.
+    hostname = models.CharField(max_length=255, blank=True)
+    pid = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(default=timezone.now)
+    beat_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            # The readiness check: the latest beat of any worker.
+            models.Index(fields=["-beat_at"], name="worker_beat_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Worker {self.worker_id} (pid {self.pid} on {self.hostname})"

@@ -6,7 +6,10 @@ writes the outcome), so neither imports the other for it.
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -49,3 +52,31 @@ def this_attempt(job: Job) -> QuerySet[Job]:
     later attempt must win over."""
     # attempts grows by one each time a worker takes the job (jobs.runner.run_job).
     return Job.objects.filter(pk=job.pk, attempts=job.attempts)
+
+
+# The jobs this process is running (a worker runs one at a time), for its heartbeat
+# thread (jobs.worker), which writes their heartbeat whatever the handler is doing.
+_running_jobs: dict[int, Job] = {}
+_running_jobs_lock = threading.Lock()
+
+
+@contextmanager
+def running(job: Job) -> Iterator[None]:
+    with _running_jobs_lock:
+        _running_jobs[job.pk] = job
+    try:
+        yield
+    finally:
+        with _running_jobs_lock:
+            _running_jobs.pop(job.pk, None)
+
+
+def beat_running_jobs() -> int:
+    """Write the heartbeat of every job this process runs (at their attempt, while
+    running); returns how many rows were written."""
+    with _running_jobs_lock:
+        jobs = list(_running_jobs.values())
+    return sum(
+        this_attempt(job).filter(status=Job.Status.RUNNING).update(heartbeat_at=timezone.now())
+        for job in jobs
+    )

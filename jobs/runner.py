@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from jobs.handlers import HANDLERS, JobIncomplete
 from jobs.models import Job
-from jobs.progress import Progress, this_attempt
+from jobs.progress import Progress, running, this_attempt
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +35,8 @@ def run_job(job_id: int) -> None:
     job = Job.objects.get(pk=job_id)
     progress = Progress(job)
     try:
-        result = HANDLERS[job.kind](job, progress)
+        with running(job):
+            result = HANDLERS[job.kind](job, progress)
     except JobIncomplete as incomplete:
         this_attempt(job).update(
             status=Job.Status.FAILED,

@@ -4,11 +4,14 @@ once its transaction commits; ``jobs.runner`` runs it."""
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.tasks import TaskResultStatus
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from audit.models import AuditEntry
 from audit.services import record_audit_entry
@@ -75,6 +78,44 @@ def retry_job(job: Job, *, by: AbstractBaseUser) -> Job:
     transaction.on_commit(lambda: _enqueue(job.pk))
     job.refresh_from_db()
     return job
+
+
+def take_over_stalled_jobs() -> list[int]:
+    """Queue again the running jobs whose worker stopped (no heartbeat for
+    STALLED_AFTER: killed, machine gone); returns their ids.
+
+    Every worker's heartbeat calls it (``jobs.worker``). The rows are locked with
+    SKIP LOCKED, so two workers never queue one job twice; the new attempt's handler
+    skips the work already done, and a worker taken for dead that comes back finds a
+    later attempt and writes nothing (``jobs.progress.this_attempt``). No audit
+    entry: nobody acted; the job's attempts count shows it ran again.
+    """
+    with transaction.atomic():
+        stalled = dict(
+            Job.objects.stalled()
+            .select_for_update(skip_locked=True)
+            .order_by("pk")
+            .values_list("pk", "task_id")
+        )
+        if not stalled:
+            return []
+        Job.objects.filter(pk__in=stalled).update(
+            status=Job.Status.QUEUED, error="", started_at=None, heartbeat_at=None
+        )
+        # The dead worker's task would otherwise show as running for ever.
+        DBTaskResult.objects.filter(
+            id__in=[task_id for task_id in stalled.values() if task_id],
+            status=TaskResultStatus.RUNNING,
+        ).update(
+            status=TaskResultStatus.FAILED,
+            finished_at=timezone.now(),
+            exception_class_path="jobs.worker.WorkerStopped",
+            traceback="The worker running this task stopped beating; its job was queued again.",
+        )
+        for job_id in stalled:
+            logger.warning("Job %s taken over: its worker stopped beating", job_id)
+            transaction.on_commit(partial(_enqueue, job_id))
+    return list(stalled)
 
 
 def forget_starter_name(*, user_id: int) -> int:

@@ -18,6 +18,7 @@ from django.utils.csp import CSP
 
 from moderation_site.admin_sidebar import ADMIN_NAVIGATION
 from moderation_site.env import env_bool, env_int, env_list
+from moderation_site.logging_config import LOG_FORMATS, logging_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -56,7 +57,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "simple_history",
     "import_export",
-    "django_tasks_db",
     # Login rate limiting (see "Authentication" below).
     "axes",
     # Staff's second factor for the admin: TOTP, and recovery codes (static tokens).
@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "messaging",
     "audit",
     "jobs",
+    # After jobs, so `manage.py db_worker` is jobs' (django-tasks-db's, with a heartbeat).
+    "django_tasks_db",
     "moderation",
     "exports",  # CSV exports, below the admin: their rows, columns, writer and job
     "admin_ext",
@@ -74,6 +76,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every request (redirects and refusals included) has an id in the log.
+    "moderation_site.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Serves static files from the app itself (compressed, hashed names), so
     # production needs nothing in front of gunicorn for them.
@@ -172,6 +176,11 @@ _TASK_BACKENDS = {
 if TASKS_BACKEND not in _TASK_BACKENDS:
     raise ImproperlyConfigured(f"TASKS_BACKEND must be one of {sorted(_TASK_BACKENDS)}")
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND]}}
+# A running job whose worker has not beaten for this long lost it: another worker
+# takes it over (jobs.worker). Workers beat every JOB_STALLED_SECONDS / 5 s (10 at most).
+JOB_STALLED_SECONDS = env_int("JOB_STALLED_SECONDS", 300)
+if JOB_STALLED_SECONDS < 1:
+    raise ImproperlyConfigured("JOB_STALLED_SECONDS must be at least 1")
 
 # --- Authentication -------------------------------------------------------------
 
@@ -238,6 +247,8 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 if os.environ.get("SECURE_PROXY_SSL_HEADER_NAME"):
     SECURE_PROXY_SSL_HEADER = (os.environ["SECURE_PROXY_SSL_HEADER_NAME"], "https")
 X_FRAME_OPTIONS = "DENY"
+# Health probes may speak plain HTTP to an app server (moderation_site/health.py).
+SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^ready/$"]
 
 # --- Content Security Policy ----------------------------------------------------
 # Enforced on every response, admin and user pages alike. Everything not listed is
@@ -367,23 +378,13 @@ UNFOLD = {
 }
 
 # --- Logging --------------------------------------------------------------------
+# JSON lines by default in production (several app servers and workers write to one
+# collector), plain text in development; LOG_FORMAT chooses. moderation_site/
+# logging_config.py builds the dict, json_logs.py the JSON, request_log.py the ids.
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    # Search words travel in query strings: request lines keep the path only.
-    "filters": {"drop_query_strings": {"()": "moderation_site.logs.DropQueryStrings"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "INFO"},
-        "django.request": {"filters": ["drop_query_strings"]},
-        "django.server": {
-            "filters": ["drop_query_strings"],
-            "handlers": ["console"],
-            "level": "INFO",
-            "propagate": False,
-        },
-    },
-}
+LOG_FORMAT = os.environ.get("LOG_FORMAT") or ("plain" if DEBUG else "json")
+if LOG_FORMAT not in LOG_FORMATS:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be one of {LOG_FORMATS}, got {LOG_FORMAT!r}")
+# One line per request (method, path without query string, status, time).
+LOG_REQUESTS = env_bool("LOG_REQUESTS", LOG_FORMAT == "json")
+LOGGING = logging_settings(log_format=LOG_FORMAT, level=os.environ.get("LOG_LEVEL", "INFO"))
