@@ -176,8 +176,8 @@ def open_case_for_message(
     if stored is None or author is None or stored.is_tombstone:
         raise ValidationError(GONE_MESSAGE, code="gone")
     # The rules of sanctions: staff and superusers are for superusers.
-    if refusal := deletion_refusal(actor=moderator, user=author):
-        raise ValidationError(f"No case was opened: {refusal.replace('delete', 'act on')}.")
+    if refusal := deletion_refusal(actor=moderator, user=author, verb="act on"):
+        raise ValidationError(f"No case was opened: {refusal}.")
     report = _join_open_case(
         author,
         reporter=moderator,

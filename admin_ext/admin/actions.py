@@ -40,7 +40,7 @@ from admin_ext.admin.account_deletion import (
     preview_deletion,
     render_deletion_confirmation,
 )
-from admin_ext.admin.base import admin_url, missing_account_redirect, valid_ids
+from admin_ext.admin.base import admin_url, missing_account_redirect, selected_ids, valid_ids
 from audit.models import AuditEntry
 from jobs.models import Job
 from jobs.services import start_job
@@ -258,10 +258,7 @@ def _selected_user_ids(request: HttpRequest, queryset: QuerySet) -> list[int]:
     if ACCOUNT_IDS_FIELD in request.POST:
         # The preview's form: the ids it showed, in one field.
         return valid_ids(queryset.model._meta.pk, request.POST[ACCOUNT_IDS_FIELD].split(","))
-    if forms.BooleanField().to_python(request.POST.get("select_across")):
-        # "Select all N": the changelist's queryset, bounded by the caller's check.
-        return list(queryset.values_list("pk", flat=True)[: MAX_ACCOUNTS_PER_REQUEST + 1])
-    return valid_ids(queryset.model._meta.pk, request.POST.getlist(helpers.ACTION_CHECKBOX_NAME))
+    return selected_ids(request, queryset, limit=MAX_ACCOUNTS_PER_REQUEST)
 
 
 def _names_of_deleted_accounts(user_ids: Sequence[int]) -> list[str]:

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from itertools import islice
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import ActionLocation, IncorrectLookupParameters
@@ -66,6 +67,15 @@ def valid_ids(field: Field, values: Iterable[Any]) -> list[Any]:
     range selects nothing rather than failing in the query.
     """
     return sorted({field.to_python(value) for value in values if is_valid_id(field, value)})
+
+
+def selected_ids(request: HttpRequest, queryset: QuerySet, *, limit: int) -> list[Any]:
+    """The ids a changelist action was run on: the checked rows, or with "select
+    all" the list's rows, at most one over ``limit`` (enough for the caller to
+    refuse the selection)."""
+    if forms.BooleanField().to_python(request.POST.get("select_across")):
+        return list(queryset.values_list("pk", flat=True)[: limit + 1])
+    return valid_ids(queryset.model._meta.pk, request.POST.getlist(helpers.ACTION_CHECKBOX_NAME))
 
 
 def lookup_problem(error: IncorrectLookupParameters) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from django import forms
 from django.contrib import messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
@@ -21,7 +20,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from admin_ext.admin.account_deletion import DELETE_SYNC_LIMIT
-from admin_ext.admin.base import valid_ids
+from admin_ext.admin.base import selected_ids
 from admin_ext.admin.case_actions import report_case_outcome, require_permission
 from admin_ext.admin.case_deletion import CONFIRM_DELETION_FIELD, confirm_case_deletions
 from admin_ext.admin.case_forms import ACT_PREFIX, CHANGE_CASE, CaseActionForm
@@ -41,14 +40,6 @@ BULK_TEMPLATE = "admin_ext/cases/act_on_cases.html"
 APPLY_FIELD = "apply"
 
 
-def selected_case_ids(request: HttpRequest, queryset: QuerySet) -> list[int]:
-    """The selected ids, at most one over the cap (enough to refuse). DeskModelAdmin
-    answered 400 already for anything that is not an id."""
-    if forms.BooleanField().to_python(request.POST.get("select_across")):
-        return list(queryset.values_list("pk", flat=True)[: MAX_CASES_PER_BULK_ACTION + 1])
-    return valid_ids(Case._meta.pk, request.POST.getlist(helpers.ACTION_CHECKBOX_NAME))
-
-
 def act_on_cases_action(
     model_admin: ModelAdmin, request: HttpRequest, queryset: QuerySet
 ) -> HttpResponse | None:
@@ -59,7 +50,7 @@ def act_on_cases_action(
     silently. None sends the moderator back to the queue (Django's redirect).
     """
     require_permission(request, CHANGE_CASE)
-    case_ids = selected_case_ids(request, queryset)
+    case_ids = selected_ids(request, queryset, limit=MAX_CASES_PER_BULK_ACTION)
     if len(case_ids) > MAX_CASES_PER_BULK_ACTION:
         model_admin.message_user(
             request,

@@ -21,7 +21,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from unfold.decorators import action
 
-from admin_ext.admin.base import valid_ids
+from admin_ext.admin.base import selected_ids
 from admin_ext.admin.case_forms import CHANGE_CASE
 from admin_ext.admin.message_actions import ACTIONS
 from admin_ext.admin.message_text import count_messages
@@ -45,13 +45,6 @@ BULK_ACTIONS = {
 }
 
 
-def selected_message_ids(request: HttpRequest, queryset: QuerySet) -> list[int]:
-    """The selected ids, at most one over the cap (enough to refuse)."""
-    if forms.BooleanField().to_python(request.POST.get("select_across")):
-        return list(queryset.values_list("pk", flat=True)[: MAX_MESSAGES_PER_BULK_ACTION + 1])
-    return valid_ids(Message._meta.pk, request.POST.getlist(helpers.ACTION_CHECKBOX_NAME))
-
-
 def run_bulk_action(
     model_admin: ModelAdmin, request: HttpRequest, queryset: QuerySet, *, bulk_name: str
 ) -> HttpResponse | None:
@@ -60,7 +53,7 @@ def run_bulk_action(
     changed since the list was shown gets its own outcome rather than vanishing."""
     if not request.user.has_perm(CHANGE_CASE):
         raise PermissionDenied
-    message_ids = selected_message_ids(request, queryset)
+    message_ids = selected_ids(request, queryset, limit=MAX_MESSAGES_PER_BULK_ACTION)
     if len(message_ids) > MAX_MESSAGES_PER_BULK_ACTION:
         model_admin.message_user(
             request,

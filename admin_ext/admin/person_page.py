@@ -62,7 +62,7 @@ def person_page_context(
 ) -> dict[str, Any]:
     """The context of ``admin_ext/users/person_context.html``."""
     may_act = may_act_on_people(request)
-    refusal = deletion_refusal(actor=request.user, user=user)
+    refusal = deletion_refusal(actor=request.user, user=user, verb="suspend")
     context = person_context(user, with_notes=False)  # the notes come with their form
     forms: dict[str, Any] = {}
     if may_act:
@@ -84,9 +84,7 @@ def person_page_context(
         "person_may_act": may_act,
         # Why suspending is not offered (a staff account, for a moderator): the
         # service refuses by the rules of deletion (deletion_refusal).
-        "person_suspension_refusal": refusal.replace("delete", "suspend")
-        if may_act and refusal
-        else None,
+        "person_suspension_refusal": refusal if may_act else None,
         "person_list_limit": PERSON_LIST_LIMIT,
         "person_actions_anchor": ACTIONS_ANCHOR,
     }

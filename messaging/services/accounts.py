@@ -41,21 +41,24 @@ class AccountAlreadyDeleted(Exception):
     """The account was deleted by someone else first (or never existed)."""
 
 
-def deletion_refusal(*, actor: AbstractBaseUser | None, user: AbstractBaseUser) -> str | None:
+def deletion_refusal(
+    *, actor: AbstractBaseUser | None, user: AbstractBaseUser, verb: str = "delete"
+) -> str | None:
     """Why ``actor`` may not delete ``user`` from the desk, or None when they may.
 
     Moderators delete ordinary accounts only; staff and superuser accounts are
     for superusers; nobody deletes their own account here (they have the
-    account page for that).
+    account page for that). Sanctions follow the same rule: ``verb`` words the
+    refusal for them ("suspend", "act on").
     """
     if actor is None:
         return "the moderator who asked for it no longer exists"
     if user.pk == actor.pk:
-        return "you cannot delete your own account here"
+        return f"you cannot {verb} your own account here"
     if user.is_superuser and not actor.is_superuser:
-        return "only a superuser can delete a superuser account"
+        return f"only a superuser can {verb} a superuser account"
     if user.is_staff and not actor.is_superuser:
-        return "only a superuser can delete a staff account"
+        return f"only a superuser can {verb} a staff account"
     return None
 
 
