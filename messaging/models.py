@@ -130,8 +130,11 @@ class Message(models.Model):
             # MessageQuerySet.received_by and conversations_of: a user's messages.
             models.Index(fields=["receiver", "-timestamp"], name="msg_received_idx"),
             models.Index(fields=["sender", "-timestamp"], name="msg_sent_idx"),
-            # Admin changelist default order and per-day figures.
-            models.Index(fields=["-timestamp"], name="msg_timestamp_idx"),
+            # The messages list's order (newest first, the id breaking ties among
+            # the many messages of one second) and the per-day figures. On the
+            # timestamp alone, the first page of 10,000,000 messages joined and
+            # sorted every message of the newest second.
+            models.Index(fields=["-timestamp", "-id"], name="msg_newest_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -56,7 +56,7 @@ def compute_message_figures(*, now: datetime | None = None) -> dict[str, Any]:
     chart_first_day = today - timedelta(days=CHART_DAYS - 1)
     messages = Message.objects.filter(is_tombstone=False)
 
-    # msg_timestamp_idx: one range scan over the 30 days, grouped by local date.
+    # msg_newest_idx: one range scan over the 30 days, grouped by local date.
     # Today's and this week's counts are read from the same rows, so the cards
     # and the chart always agree.
     per_day_rows = (
@@ -88,7 +88,7 @@ def compute_message_figures(*, now: datetime | None = None) -> dict[str, Any]:
         created_at__gte=week_start,
         created_at__lt=tomorrow_start,
     ).count()
-    # msg_timestamp_idx for the week's rows, grouped by sender in the database.
+    # msg_newest_idx for the week's rows, grouped by sender in the database.
     top_senders = [
         {"user_id": user_id, "username": username, "count": count}
         for user_id, username, count in messages.filter(

@@ -107,7 +107,7 @@ class MessageAdmin(CsvExportAdminMixin, VersionHistoryAdmin, DeskModelAdmin):
     paginator = LargeTablePaginator  # an estimate instead of counting a million rows
     # Facet counts are a COUNT per filter choice over the whole table.
     show_facets = admin.ShowFacets.NEVER
-    # Orderings the indexes serve (msg_timestamp_idx) or that are cheap to sort.
+    # Orderings the indexes serve (msg_newest_idx) or that are cheap to sort.
     sortable_by = ("display_time", "depth")
     ordering = ("-timestamp", "-id")
     # Search goes through MessageQuerySet.search (get_search_results below).
