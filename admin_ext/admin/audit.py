@@ -28,7 +28,7 @@ from admin_ext.admin.filters import (
     AutocompleteFilter,
     RangeDateTimeFilter,
 )
-from admin_ext.admin.paginators import LargeTablePaginator
+from admin_ext.admin.paginators import ShownCount
 from admin_ext.exports.mixins import CsvExportAdminMixin
 from audit.describe import entry_counts, entry_facts, entry_summary
 from audit.models import AuditEntry
@@ -57,12 +57,13 @@ class AuditChangeList(DeskChangeList):
     @property
     def total(self) -> str:
         """The total in words: "1,234 entries", "about 2,000,000 entries" (the
-        paginator's estimate), "3 entries match the filters"."""
-        count = self.result_count
-        about = "about " if getattr(self.paginator, "is_estimate", False) else ""
-        noun = "entry" if count == 1 else "entries"
-        filtered = " match the filters" if count != 1 else " matches the filters"
-        return f"{about}{count:,} {noun}{filtered if self.is_filtered else ''}"
+        paginator's estimate), "10,000+ entries match the filters" (its cap)."""
+        count = self.result_count  # a ShownCount reads "about N" or "N+"
+        shown = str(count) if isinstance(count, ShownCount) else f"{count:,}"
+        one = count == 1 and not isinstance(count, ShownCount)
+        noun = "entry" if one else "entries"
+        filtered = " matches the filters" if one else " match the filters"
+        return f"{shown} {noun}{filtered if self.is_filtered else ''}"
 
     @property
     def is_filtered(self) -> bool:
@@ -99,14 +100,9 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, CsvExportAdminMixin, DeskModelAdmin):
     list_filter_submit = True
     search_fields = ("target_username", "actor_username", "reason")
     search_help_text = "Search by target or actor username, or reason."
-    # The total at the top ("1,234 entries") is the paginator's one COUNT of the
-    # filtered list: exact, and cheap at the log's size (a filter on the action,
-    # the moderator, the target's id or the case reads an index; a username or a
-    # search reads the log). Unfiltered on PostgreSQL past a size, the planner's
-    # estimate instead (LargeTablePaginator), shown as "about". No second COUNT
-    # of the whole log beside a filtered one, and none per filter choice.
-    show_full_result_count = False
-    paginator = LargeTablePaginator
+    # The total at the top ("1,234 entries") is the paginator's one count of the
+    # filtered list (capped, or the planner's estimate unfiltered: base.py).
+    # None per filter choice.
     show_facets = admin.ShowFacets.NEVER
     list_per_page = 50
     list_before_template = "admin_ext/audit/total.html"

@@ -20,6 +20,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin
 from unfold.views import ChangeList
 
+from admin_ext.admin.paginators import LargeTablePaginator
 from moderation_site import roles
 from moderation_site.roles import Page
 
@@ -81,7 +82,8 @@ def selected_ids(request: HttpRequest, queryset: QuerySet, *, limit: int) -> lis
 def lookup_problem(error: IncorrectLookupParameters) -> str:
     """What was wrong with a changelist's query string, in words for the moderator
     (Django wraps a field's ValidationError, whose str() is a Python list)."""
-    cause = error.args[0] if error.args else error
+    # Django re-raises a page beyond the last bare, from the paginator's error.
+    cause = error.args[0] if error.args else (error.__context__ or error)
     if isinstance(cause, ValidationError):
         return " ".join(cause.messages)
     return str(cause)
@@ -127,7 +129,15 @@ class DeskChangeList(ChangeList):
 
 class DeclaredFiltersAdminMixin:
     """A ModelAdmin whose changelist (and export) filters only by what its list
-    filters declare (``DeskChangeList``), and says why when it refuses a query."""
+    filters declare (``DeskChangeList``), and says why when it refuses a query.
+
+    Its lists never count all their rows (``LargeTablePaginator``: an estimate
+    or a count capped at 10,000), nor the unfiltered list again beside a
+    filtered one (Django's "N results (M total)").
+    """
+
+    paginator = LargeTablePaginator
+    show_full_result_count = False
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return DeskChangeList  # the export's rows (import-export) are built with it too

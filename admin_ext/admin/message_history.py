@@ -32,7 +32,6 @@ class MessageHistoryAdmin(ReadOnlyAdminMixin, CsvExportAdminMixin, DeskModelAdmi
     )
     list_filter_submit = True
     list_per_page = 100
-    show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     sortable_by = ("edited_at",)
     search_fields = ("old_content", "edited_by__username")

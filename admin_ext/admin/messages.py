@@ -44,7 +44,6 @@ from admin_ext.admin.message_text import (
     excerpt,
     message_change_url,
 )
-from admin_ext.admin.paginators import LargeTablePaginator
 from admin_ext.exports.mixins import CsvExportAdminMixin
 from exports.resources import MessageResource
 from messaging.managers import walk_thread
@@ -103,8 +102,6 @@ class MessageAdmin(CsvExportAdminMixin, VersionHistoryAdmin, DeskModelAdmin):
     )
     list_filter_submit = True
     list_per_page = 100
-    show_full_result_count = False  # no COUNT(*) over the whole table per page
-    paginator = LargeTablePaginator  # an estimate instead of counting a million rows
     # Facet counts are a COUNT per filter choice over the whole table.
     show_facets = admin.ShowFacets.NEVER
     # Orderings the indexes serve (msg_newest_idx) or that are cheap to sort.

@@ -8,6 +8,7 @@ from django.utils import timezone
 from pytest_django.asserts import assertContains
 
 from admin_ext.admin.audit import AuditEntryAdmin
+from admin_ext.admin import paginators
 from admin_ext.admin.paginators import LargeTablePaginator
 from audit.models import AuditEntry
 from audit.services import record_audit_entry
@@ -276,9 +277,20 @@ def test_the_list_shows_its_total_and_the_filtered_total(staff_client, deletions
 
 
 def test_an_estimated_total_says_about(staff_client, deletions, monkeypatch):
-    monkeypatch.setattr(LargeTablePaginator, "is_estimate", True)
+    monkeypatch.setattr(
+        LargeTablePaginator, "_planner_estimate", staticmethod(lambda queryset: 2_000_000)
+    )
 
-    assertContains(staff_client.get(CHANGELIST), ">about 3 entries<")
+    assertContains(staff_client.get(CHANGELIST), ">about 2,000,000 entries<")
+
+
+def test_a_capped_total_says_plus(staff_client, deletions, monkeypatch):
+    monkeypatch.setattr(paginators, "COUNT_CAP", 1)
+
+    assertContains(
+        staff_client.get(CHANGELIST, {"action__exact": "account_deleted"}),
+        ">1+ entries match the filters<",
+    )
 
 
 # --- nobody writes ---------------------------------------------------------------------

@@ -1,11 +1,15 @@
-"""LargeTablePaginator: PostgreSQL's estimate for huge unfiltered lists only."""
+"""LargeTablePaginator: PostgreSQL's estimate for huge unfiltered lists, a count
+capped at COUNT_CAP otherwise, and pages that stop at the cap."""
 
 import pytest
+from django.core.paginator import EmptyPage
+from django.urls import reverse
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from admin_ext.admin import paginators
-from admin_ext.admin.paginators import LargeTablePaginator
+from admin_ext.admin.messages import MessageAdmin
+from admin_ext.admin.paginators import LargeTablePaginator, ShownCount
 from messaging.models import Message
 from tests.factories import MessageFactory
 
@@ -38,4 +42,54 @@ def test_a_huge_unfiltered_list_uses_the_planners_estimate_on_postgresql(
         count = LargeTablePaginator(Message.objects.order_by("-timestamp"), 100).count
 
     assert count == 30  # the estimate, exact right after ANALYZE
+    assert str(count) == "about 30"
     assert not any("COUNT(" in query["sql"].upper() for query in queries.captured_queries)
+
+
+def test_a_count_stops_at_the_cap_and_says_so(alice, monkeypatch):
+    monkeypatch.setattr(paginators, "COUNT_CAP", 5)
+    MessageFactory.create_batch(7, sender=alice)
+
+    with CaptureQueriesContext(connection) as queries:
+        count = LargeTablePaginator(Message.objects.filter(sender=alice).order_by("pk"), 2).count
+
+    assert (count, str(count)) == (5, "5+")
+    assert isinstance(count, ShownCount)
+    counting = queries.captured_queries[0]["sql"].upper()
+    assert "LIMIT 6" in counting  # the database stops at the cap + 1
+    assert "ORDER BY" not in counting  # any matching rows, by the filter's index
+
+
+def test_a_count_under_the_cap_is_a_plain_number(alice, monkeypatch):
+    monkeypatch.setattr(paginators, "COUNT_CAP", 5)
+    MessageFactory.create_batch(5, sender=alice)
+
+    count = LargeTablePaginator(Message.objects.order_by("pk"), 2).count
+
+    assert (count, type(count)) == (5, int)
+
+
+def test_pages_stop_at_the_cap_with_a_reason(alice, monkeypatch):
+    monkeypatch.setattr(paginators, "COUNT_CAP", 4)
+    MessageFactory.create_batch(9, sender=alice)
+    paginator = LargeTablePaginator(Message.objects.order_by("pk"), 2)
+
+    assert paginator.num_pages == 2
+    assert len(paginator.page(2).object_list) == 2
+    with pytest.raises(EmptyPage, match="Lists stop at page 2 .* narrow the list"):
+        paginator.page(3)
+
+
+def test_the_messages_list_says_how_far_it_counted(admin_client, alice, monkeypatch):
+    monkeypatch.setattr(paginators, "COUNT_CAP", 4)
+    monkeypatch.setattr(MessageAdmin, "list_per_page", 2)
+    MessageFactory.create_batch(6, sender=alice)
+    changelist = reverse("admin:messaging_message_changelist")
+
+    page = admin_client.get(changelist, {"sender__id__exact": alice.pk})
+    assert page.status_code == 200
+    assert "4+ messages" in " ".join(page.content.decode().split())
+
+    deeper = admin_client.get(changelist, {"p": "3"}, follow=True)
+    assert deeper.status_code == 200
+    assert "Lists stop at page 2 (the first 4 rows)" in deeper.content.decode()
