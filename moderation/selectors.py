@@ -1,9 +1,10 @@
 """Reads for moderation's pages that span models: what a case page shows, and
 where a case stands in the review queue (``queue_neighbours``).
 
-``load_case_page`` costs five queries whatever the number of reports, threads or
-notes: the reports in one, every message of every reported thread in one
-(``Message.objects.thread_trees``), the names of the people in the reports'
+``load_case_page`` costs six queries whatever the number of reports, threads or
+notes: the reports in one, the messages around each reported one in two (the
+reading order of every reported thread, then the rows shown:
+``messaging.thread_window.thread_windows``), the names of the people in the reports'
 evidence in one (``moderation.evidence.read_snapshots``), the timeline in one,
 the notes in one. How the page looks (indentation, links, forms) is the admin's.
 """
@@ -17,8 +18,8 @@ from django.db.models import Q, Subquery
 from django.utils import timezone
 
 from audit.models import AuditEntry
-from messaging.managers import walk_thread
 from messaging.models import Message, MessageHistory
+from messaging.thread_window import WINDOW_AFTER, WINDOW_BEFORE, ThreadExcerpt, thread_windows
 from moderation.evidence import Evidence, read_snapshots
 from moderation.models import DELETED_ACCOUNT, Case, Note, Report
 
@@ -48,10 +49,25 @@ def reports_evidence(reports: list[Report], *, existing_ids: set[int]) -> list[R
 
 @dataclass
 class CaseThread:
-    """A thread a reported message is in, as it is now."""
+    """A thread a reported message is in, as it is now: its root and the messages
+    around the reported ones (``excerpt``, with the runs left out)."""
 
     root: Message
-    messages: list[Message]  # in reading order (walk_thread), each with its depth
+    messages: list[Message]  # shown, in reading order (walk_thread), each with its depth
+    excerpt: ThreadExcerpt
+
+
+# A case's reports share one message page's worth of context (WINDOW_BEFORE and
+# WINDOW_AFTER around its message), each keeping at least a few messages on either
+# side: many reports in one long thread still make a page, not the thread.
+CASE_MIN_BEFORE = 5
+CASE_MIN_AFTER = 10
+
+
+def case_window(report_count: int) -> tuple[int, int]:
+    """How many messages a case page shows before and after each reported one."""
+    share = max(report_count, 1)
+    return max(CASE_MIN_BEFORE, WINDOW_BEFORE // share), max(CASE_MIN_AFTER, WINDOW_AFTER // share)
 
 
 @dataclass
@@ -69,19 +85,19 @@ class CasePage:
 
 def load_case_page(case: Case, *, with_notes: bool) -> CasePage:
     """Reports, threads, the names in the reports' evidence, timeline and, when
-    ``with_notes``, the notes about the person: five queries, whatever their number."""
+    ``with_notes``, the notes about the person: six queries, whatever their number."""
     page = CasePage()
     reports = list(case.reports.select_related("reporter").order_by("created_at", "id"))
     page.reported_ids = {report.reported_message_id for report in reports}
-    # Every message of every thread a reported message is in, in one query.
-    roots = Message.objects.thread_trees(
-        Message.objects.filter(pk__in=page.reported_ids).values("thread_id")
-    )
+    # The messages around each reported one, never whole threads: two queries.
+    before, after = case_window(len(page.reported_ids))
+    excerpts = thread_windows(page.reported_ids, before=before, after=after)
     existing: dict[int, Message] = {}
-    for root in sorted(roots.values(), key=lambda root: (root.timestamp, root.pk)):
-        messages = list(walk_thread(root))
+    for excerpt in excerpts.values():
+        messages = excerpt.messages
         existing.update((message.pk, message) for message in messages)
-        page.threads.append(CaseThread(root=root, messages=messages))
+        page.threads.append(CaseThread(root=messages[0], messages=messages, excerpt=excerpt))
+    page.threads.sort(key=lambda thread: (thread.root.timestamp, thread.root.pk))
     page.evidence = reports_evidence(reports, existing_ids=set(existing))
     page.hidden_reported = [
         existing[message_id]
@@ -118,7 +134,7 @@ class QueueNeighbours:
 def queue_neighbours(case: Case, *, now: datetime | None = None) -> QueueNeighbours:
     """The open cases just before and just after ``case`` in the review queue's
     order (``Case.objects.review_queue``: priority, then last reported, then id,
-    all descending): two queries, each one row.
+    all descending): one query, a subquery of one row for each.
 
     A closed case (one just acted on, say) is placed where its priority puts it,
     so "next" is the case that came after it while it was open. Both sides
@@ -140,10 +156,17 @@ def queue_neighbours(case: Case, *, now: datetime | None = None) -> QueueNeighbo
         | Q(priority=priority, last_reported_at__gt=reported)
         | Q(priority=priority, last_reported_at=reported, pk__gt=case.pk)
     ).reverse()
-    return QueueNeighbours(
-        previous_id=before.values_list("pk", flat=True).first(),
-        next_id=after.values_list("pk", flat=True).first(),
+    neighbours = (
+        Case.objects.filter(pk=case.pk)
+        .annotate(
+            previous_id=Subquery(before.values("pk")[:1]),
+            next_id=Subquery(after.values("pk")[:1]),
+        )
+        .values_list("previous_id", "next_id")
+        .first()
     )
+    previous_id, next_id = neighbours or (None, None)  # None: the case is gone
+    return QueueNeighbours(previous_id=previous_id, next_id=next_id)
 
 
 @dataclass

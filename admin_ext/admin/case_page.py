@@ -18,7 +18,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from admin_ext.admin import case_forms
-from admin_ext.admin.message_text import MAX_TREE_INDENT
+from admin_ext.admin.thread_lines import ThreadLine, thread_lines
 from audit.describe import Kind, entry_details, entry_object, entry_summary
 from audit.models import AuditEntry
 from messaging.models import Message
@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 @dataclass
 class ThreadView:
     root: Message
-    nodes: list[tuple[Message, int]]  # each message with its indentation
+    total: int  # messages in the whole thread
+    lines: list[ThreadLine]  # the messages shown, indented, and the runs left out
 
 
 @dataclass
@@ -59,10 +60,9 @@ def page_context(
 
 
 def thread_view(thread: CaseThread) -> ThreadView:
-    # Deeper replies stay at MAX_TREE_INDENT; the template shows their depth.
+    # A run left out opens on the message page, which shows any stretch of a thread.
     return ThreadView(
-        root=thread.root,
-        nodes=[(message, min(message.depth, MAX_TREE_INDENT)) for message in thread.messages],
+        root=thread.root, total=thread.excerpt.total, lines=thread_lines(thread.excerpt)
     )
 
 

@@ -1,8 +1,8 @@
 """Moving through the review queue: the case page's links to the previous and
 next case in the queue's order, which the keyboard shortcuts press.
 
-The server says where "next" and "previous" lead (``queue_neighbours``, two
-one-row queries); ``admin_ext/static/admin_ext/shortcuts.js`` only binds keys
+The server says where "next" and "previous" lead (``queue_neighbours``, one
+query); ``admin_ext/static/admin_ext/shortcuts.js`` only binds keys
 to the links, so the links work without it. The keys are listed on the help
 overlay (``admin_ext/cases/shortcuts_help.html``, the "?" key) of the queue and
 the case page, the only pages that load the script (``CaseAdmin.Media``).

@@ -25,6 +25,7 @@ from audit.models import AuditEntry
 from messaging import services
 from messaging.managers import walk_thread
 from messaging.models import Message, MessageHistory
+from messaging.thread_window import WINDOW_AFTER
 from moderation.services import hide_message
 from tests.admin_ext.admin_forms import INLINE_MANAGEMENT_FORMS
 from tests.factories import MessageFactory, UserFactory, bulk_messages, reported_message
@@ -330,11 +331,13 @@ def test_the_change_page_costs_the_same_queries_for_a_300_message_thread_as_for_
 
     with CaptureQueriesContext(connection) as small_thread:
         response = moderator_client.get(change_url(small[0]))
-    assert len(response.context["thread_nodes"]) == 30
+    assert len(response.context["thread_excerpt"].messages) == 30
 
     with django_assert_num_queries(len(small_thread)):
         response = moderator_client.get(change_url(large[0]))
-    assert len(response.context["thread_nodes"]) == 300
+    # The root and the messages after it, of all 300 (messaging.selectors).
+    assert len(response.context["thread_excerpt"].messages) == 1 + WINDOW_AFTER
+    assert response.context["thread_excerpt"].total == 300
     assert len(small_thread) <= CHANGE_PAGE_QUERY_BUDGET
 
 

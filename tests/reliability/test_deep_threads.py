@@ -1,9 +1,9 @@
 """A thread 5,000 messages deep (each a reply to the one before) renders on the
-moderators' message page and in the user's thread view: every message, in
-reading order, from a flat depth-annotated list (a template recursing per level
-would pass Python's recursion limit long before), at a constant number of
-queries. The chain is inserted in bulk, so building it costs a fraction of a
-second."""
+moderators' message page (its root and the messages around one) and in the
+user's thread view (every message), in reading order, from a flat
+depth-annotated list (a template recursing per level would pass Python's
+recursion limit long before), at a constant number of queries. The chain is
+inserted in bulk, so building it costs a fraction of a second."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from admin_ext.admin.message_text import MAX_TREE_INDENT
 from messaging.models import Message
+from messaging.thread_window import WINDOW_BEFORE
 from messaging.views import MAX_INDENT
 from tests.factories import bulk_messages
 
@@ -120,7 +121,7 @@ def test_the_cached_thread_view_of_a_5000_deep_thread_is_the_same_page(client, d
     assert rendered_ids(second, "m") == [message.pk for message in deep_thread]
 
 
-def test_the_admin_message_page_renders_a_5000_deep_thread(
+def test_the_admin_message_page_shows_the_root_and_the_end_of_a_5000_deep_thread(
     client, moderator, deep_thread, django_assert_max_num_queries
 ):
     deepest = deep_thread[-1]
@@ -132,17 +133,19 @@ def test_the_admin_message_page_renders_a_5000_deep_thread(
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert rendered_ids(html, "thread-node-") == [node.pk for node in deep_thread]
+    # The root, then the messages leading to this one (messaging.selectors).
+    window = deep_thread[-1 - WINDOW_BEFORE :]
+    assert rendered_ids(html, "thread-node-") == [deep_thread[0].pk] + [m.pk for m in window]
     assert f"{DEPTH} messages in this thread" in html
+    assert f"{DEPTH - 1 - len(window)} earlier messages" in html
     assert html.count('aria-current="true"') == 1
     highlighted = (
         f'id="thread-node-{deepest.pk}" '
         f'class="msgadmin-node msgadmin-indent-{MAX_TREE_INDENT} msgadmin-node-current"'
     )
     assert highlighted in html
-    nodes = response.context["thread_nodes"]
-    assert len(nodes) == DEPTH
-    assert max(indent for _node, indent in nodes) == MAX_TREE_INDENT
+    indents = [line.indent for line in response.context["thread_lines"] if line.message]
+    assert max(indents) == MAX_TREE_INDENT
     assert f"depth {DEPTH - 1}" in html
 
 
