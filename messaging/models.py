@@ -253,3 +253,47 @@ class MessageHistory(models.Model):
 
     def __str__(self) -> str:
         return f"Edit of message #{self.message_id} at {format_timestamp(self.edited_at)}"
+
+
+# --- the dashboard's message figures, kept as each message is written ---------------------
+# Written only by messaging.figures, in the transaction of the write they count, so the
+# dashboard reads a few hundred rows instead of grouping millions of messages. Days are
+# calendar days in TIME_ZONE; tombstones count nowhere.
+
+
+class MessageDayCount(models.Model):
+    """How many messages (tombstones aside) were sent on one local calendar day."""
+
+    # Its unique index serves the 30-day chart (a range of days) and the upsert's
+    # ON CONFLICT (messaging.figures).
+    day = models.DateField(unique=True)
+    count = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.count} messages"
+
+
+class SenderDayCount(models.Model):
+    """How many messages (tombstones aside) one person sent on one local calendar day."""
+
+    day = models.DateField()
+    # The foreign key's own index serves an account deletion, which subtracts the
+    # person's days (messaging.figures.uncount_messages_of); their rows go with them
+    # (the CASCADE is part of the deletion: nothing else removes them).
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # The week's top senders (a range of days, grouped by sender) and the
+            # upsert's ON CONFLICT (messaging.figures).
+            models.UniqueConstraint(fields=["day", "sender"], name="sender_day_unique"),
+        ]
+        indexes = [
+            # The week's top senders on PostgreSQL: each day's busiest senders first
+            # (messaging.stats.top_senders), instead of summing every sender's week.
+            models.Index(fields=["day", "-count"], name="sender_day_busiest_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.count} messages from {self.sender_id}"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db.models.signals import post_save, pre_delete, pre_save
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
-from messaging import services
+from messaging import figures, services
 from messaging.models import Message
 from messaging.thread_cache import forget_thread_on_commit
 
@@ -44,6 +44,25 @@ def on_message_saved(
         if instance.is_root:
             return  # a new thread: nobody has a cached view of it yet
     forget_thread_on_commit(instance.thread_id)
+
+
+@receiver(post_save, sender=Message, dispatch_uid="messaging.count_new_message")
+def count_new_message(
+    sender: type[Message], instance: Message, created: bool, raw: bool, **kwargs: Any
+) -> None:
+    # Every ORM create, in its transaction; loaddata's raw saves are recounted by
+    # the demo loader (figures.rebuild_message_figures). Connected after
+    # on_message_saved, so the hot row of today's count is locked last.
+    if created and not raw:
+        figures.count_new_message(instance)
+
+
+@receiver(post_delete, sender=Message, dispatch_uid="messaging.uncount_message")
+def uncount_message(sender: type[Message], instance: Message, **kwargs: Any) -> None:
+    # simple-history's own post_delete receiver already makes Django load each
+    # deleted row, so this one costs no extra fetch. An account deletion's raw
+    # deletes send nothing: account_erasure subtracts the person's counts itself.
+    figures.uncount_message(instance)
 
 
 @receiver(pre_delete, sender=settings.AUTH_USER_MODEL, dispatch_uid="messaging.erase_user")

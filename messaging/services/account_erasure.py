@@ -23,6 +23,7 @@ from django.db import connections
 from django.db.models import Q
 
 from jobs.export_files import forget_export_files_on_commit
+from messaging.figures import uncount_messages_of
 from messaging.models import Message, MessageHistory, Notification
 from messaging.thread_cache import forget_thread_views_on_commit
 
@@ -101,7 +102,10 @@ def erase_account_content(user: AbstractBaseUser) -> AccountDeletionSummary:
         empty_tombstones = Message.objects.filter(pk__in=plan.empty_tombstones)
         empty_tombstones_removed = empty_tombstones._raw_delete(empty_tombstones.db)
     # Messages others sent to the person stay; the user row's deletion empties
-    # their receiver (on_delete=SET_NULL).
+    # their receiver (on_delete=SET_NULL). None of the person's own messages counts
+    # any more (gone or tombstones): off the dashboard's counts, last (its docstring
+    # says why).
+    uncount_messages_of(user)
 
     return AccountDeletionSummary(
         user_id=user.pk,

@@ -7,15 +7,18 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group, Permission
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import strip_tags
 
 from admin_ext.admin.dashboard import humanise_duration
+from admin_ext.admin.dashboard_figures import compute_dashboard_figures
 from messaging import services
 from moderation.models import Case
 from moderation.services import act_on_case
+from moderation_site.dashboard_cache import DASHBOARD_FIGURES_KEY
 from tests.factories import MessageFactory, ModeratorFactory, UserFactory, reported_message
 
 pytestmark = pytest.mark.django_db
@@ -125,6 +128,33 @@ def test_the_dashboard_shows_the_figures_to_a_moderator(moderator_client, busy_d
         ("carol", 2),
     ]
     assert content.index(">alice</a>") < content.index(">bob</a>") < content.index(">carol</a>")
+
+
+def test_an_estimated_unread_backlog_reads_as_one(moderator_client, busy_day):
+    # Above messaging.stats.ESTIMATE_ABOVE on PostgreSQL (tests/messaging/
+    # test_figures_postgres.py): the figures say so, the card words it.
+    figures = {
+        **compute_dashboard_figures(),
+        "unread_backlog": 3_150_000,
+        "unread_backlog_is_estimate": True,
+    }
+    cache.set(DASHBOARD_FIGURES_KEY, figures)
+
+    response = moderator_client.get(reverse("admin:index"))
+
+    cards = {card["title"]: card["value"] for card in response.context["dashboard"]["cards"]}
+    assert cards["Unread backlog"] == "about 3,150,000"
+    assert "about 3,150,000" in response.content.decode()
+
+
+def test_an_exact_unread_backlog_is_a_plain_count(moderator_client, busy_day):
+    response = moderator_client.get(reverse("admin:index"))
+
+    assert response.context["dashboard"]["cards"][2] == {
+        "title": "Unread backlog",
+        "value": 6,
+        "href": reverse("admin:messaging_message_changelist") + "?unread=1",
+    }
 
 
 def test_the_chart_carries_thirty_days_of_counts(moderator_client, busy_day):

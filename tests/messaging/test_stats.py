@@ -30,9 +30,9 @@ TODAY_START = datetime(2026, 3, 10, tzinfo=UTC)
 
 
 def message_at(when: datetime, **fields) -> Message:
-    message = MessageFactory(**fields)
-    Message.objects.filter(pk=message.pk).update(timestamp=when)
-    return message
+    # Written at ``when``, as sent then: the figures count a message when it is
+    # created (messaging.figures), so moving its timestamp later would not count.
+    return MessageFactory(timestamp=when, **fields)
 
 
 # --- the figures ----------------------------------------------------------------
@@ -78,7 +78,10 @@ def test_unread_backlog_counts_the_unread_messages(alice, bob):
     MessageFactory(sender=bob, receiver=alice)
     MessageFactory(sender=alice, receiver=bob, read=True)
 
-    assert compute_dashboard_figures(now=NOW)["unread_backlog"] == 2
+    figures = compute_dashboard_figures(now=NOW)
+
+    assert figures["unread_backlog"] == 2
+    assert figures["unread_backlog_is_estimate"] is False  # exact up to ESTIMATE_ABOVE
 
 
 def test_edits_today_counts_the_history_rows_written_today():
@@ -145,8 +148,7 @@ def test_messages_per_day_covers_thirty_days_oldest_first_missing_days_zero():
 def test_tombstones_count_nowhere(alice, bob):
     # alice's message stays as a tombstone because bob replied below it.
     parent = message_at(NOW, sender=alice, receiver=bob)
-    reply = ReplyFactory(parent_message=parent)
-    Message.objects.filter(pk=reply.pk).update(timestamp=NOW)
+    ReplyFactory(parent_message=parent, timestamp=NOW)
     services.delete_account(alice)
 
     figures = compute_dashboard_figures(now=NOW)
