@@ -1,5 +1,6 @@
 """Reads that span models: accounts that count their messages (the users list and
-its export), and what a thread view shows one viewer beside the tree.
+its export), and what a thread view shows one viewer beside the tree. The part
+of a thread a page shows is ``messaging.thread_window``.
 
 One correlated subquery per count instead of JOIN + COUNT: several joined counts
 would multiply each other, and a subquery costs no extra query per row.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from typing import Any
 
 from django.db.models import (
     Count,
@@ -80,26 +82,45 @@ def earlier_versions_in_thread(
     return dict(versions)
 
 
-def count_subquery(queryset: QuerySet, group_by: str) -> Coalesce:
-    """COUNT(*) of ``queryset`` (filtered on an OuterRef) as a correlated subquery."""
+def count_subquery(queryset: QuerySet, group_by: str, *, at_most: int | None = None) -> Any:
+    """COUNT(*) of ``queryset`` (filtered on an OuterRef) as a correlated subquery,
+    stopping at ``at_most`` + 1 rows when given."""
+    if at_most is not None:
+        return CappedCount(queryset, at_most)
     counted = queryset.order_by().values(group_by).annotate(count=Count("pk")).values("count")
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
-def with_activity_counts(users: QuerySet) -> QuerySet:
+class CappedCount(Subquery):
+    """How many rows a correlated queryset holds, reading at most ``cap`` + 1 of
+    them: one of the first users of a 10,000,000-message database sent 20,000
+    messages, and fifty exact counts on a page took four seconds."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS capped_rows)"
+
+    def __init__(self, queryset: QuerySet, cap: int) -> None:
+        super().__init__(queryset.order_by().values("pk")[: cap + 1], output_field=IntegerField())
+
+
+def with_activity_counts(users: QuerySet, *, at_most: int | None = None) -> QuerySet:
     """``users`` annotated with ``messages_sent``, ``unread_received`` and
-    ``edits_made``: the users list's columns and orderings (its export sorts by
-    them too; a count nobody selects or sorts by is never computed)."""
+    ``edits_made``: the users list's columns (each counting at most ``at_most`` + 1
+    rows there) and the export's exact ones (a count nobody selects or sorts by
+    is never computed)."""
     return users.annotate(
-        messages_sent=count_subquery(Message.objects.filter(sender=OuterRef("pk")), "sender"),
+        messages_sent=count_subquery(
+            Message.objects.filter(sender=OuterRef("pk")), "sender", at_most=at_most
+        ),
         unread_received=count_subquery(
-            Message.objects.filter(receiver=OuterRef("pk"), read=False), "receiver"
+            Message.objects.filter(receiver=OuterRef("pk"), read=False),
+            "receiver",
+            at_most=at_most,
         ),
         # Edits they made (their own messages, or anyone's for a moderator): one
         # index lookup each, where counting edits of their messages walked every
         # message of a big account.
         edits_made=count_subquery(
-            MessageHistory.objects.filter(edited_by=OuterRef("pk")), "edited_by"
+            MessageHistory.objects.filter(edited_by=OuterRef("pk")), "edited_by", at_most=at_most
         ),
     )
 

@@ -35,7 +35,9 @@ from typing import TYPE_CHECKING
 
 from django.template.response import TemplateResponse
 
+from admin_ext.admin.paginators import capped
 from messaging.services import (
+    PREVIEW_COUNT_AT_MOST,
     AccountDeletionPreview,
     deletion_refusal,
     preview_account_deletions,
@@ -190,7 +192,10 @@ def preview_deletion(
     )
     for row in deletable:
         account_counts = counts[row.subject.user.pk].as_dict()
-        row.counts = [account_counts[name] for name, _header, _help in PREVIEW_COLUMNS]
+        row.counts = [
+            capped(account_counts[name], PREVIEW_COUNT_AT_MOST)
+            for name, _header, _help in PREVIEW_COLUMNS
+        ]
     return preview
 
 

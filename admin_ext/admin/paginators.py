@@ -59,6 +59,14 @@ class ShownCount(int):
     __repr__ = int.__repr__
 
 
+def capped(count: int | None, at_most: int) -> int | ShownCount | None:
+    """A count that stopped past ``at_most`` (a capped subquery), as it reads:
+    "1,000+"."""
+    if count is not None and count > at_most:
+        return ShownCount(at_most, kind="capped")
+    return count
+
+
 class LargeTablePaginator(Paginator):
     """Numbers pages from an estimate or a capped count (module docstring)."""
 

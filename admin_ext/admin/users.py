@@ -43,6 +43,7 @@ from admin_ext.admin import actions as account_deletion
 from admin_ext.admin.base import DeskModelAdmin, VersionHistoryAdmin, admin_url
 from admin_ext.admin.case_page import user_notes_context
 from admin_ext.admin.filters import HasUnreadFilter, JoinedBetweenFilter
+from admin_ext.admin.paginators import ShownCount, capped
 from admin_ext.admin.person_actions import person_action_view
 from admin_ext.admin.person_forms import PERSON_FORMS
 from admin_ext.admin.person_page import (
@@ -60,6 +61,9 @@ from exports.resources import UserResource
 from messaging.selectors import with_activity_counts
 from messaging.services import save_account
 from moderation.services import delete_groups, save_group
+
+# Each person's counts on the list stop here; their page has the exact ones.
+COUNTS_AT_MOST = 1_000
 
 
 class RelationsSavedWithObjectMixin:
@@ -116,6 +120,8 @@ class UserAdmin(
     list_filter_submit = True
     search_fields = ("username", "first_name", "last_name", "email")
     ordering = ("username",)
+    # The orders an index serves: at 1,000,000 accounts any other sorts them all.
+    sortable_by = ("username", "display_joined")
     list_per_page = 50
 
     # Form options: unfold's forms, so the change, add and password pages match,
@@ -159,7 +165,7 @@ class UserAdmin(
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         # Each count is a correlated subquery, so a page costs the same number of
         # queries whatever its size, and the counts never multiply each other.
-        return with_activity_counts(super().get_queryset(request))
+        return with_activity_counts(super().get_queryset(request), at_most=COUNTS_AT_MOST)
 
     def save_model(self, request: HttpRequest, obj: User, form: ModelForm, change: bool) -> None:
         # A superuser's add or change (a stored version's revert too): the account,
@@ -304,17 +310,17 @@ class UserAdmin(
         # The day, as the joined filter counts; the time is on the user's page.
         return timezone.localtime(user.date_joined).date()
 
-    @display(description="Messages sent", ordering="messages_sent")
-    def display_messages_sent(self, user: User) -> int:
-        return user.messages_sent
+    @display(description="Messages sent")
+    def display_messages_sent(self, user: User) -> int | ShownCount:
+        return capped(user.messages_sent, COUNTS_AT_MOST)
 
-    @display(description="Unread received", ordering="unread_received")
-    def display_unread_received(self, user: User) -> int:
-        return user.unread_received
+    @display(description="Unread received")
+    def display_unread_received(self, user: User) -> int | ShownCount:
+        return capped(user.unread_received, COUNTS_AT_MOST)
 
-    @display(description="Edits made", ordering="edits_made")
-    def display_edits_made(self, user: User) -> int:
-        return user.edits_made
+    @display(description="Edits made")
+    def display_edits_made(self, user: User) -> int | ShownCount:
+        return capped(user.edits_made, COUNTS_AT_MOST)
 
 
 @admin.register(Group)

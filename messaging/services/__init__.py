@@ -2,6 +2,7 @@
 receivers call these; none re-implements them."""
 
 from messaging.services.account_deletion_preview import (
+    PREVIEW_COUNT_AT_MOST,
     AccountDeletionPreview,
     preview_account_deletions,
     preview_account_deletions_together,
@@ -31,6 +32,7 @@ from messaging.services.messages import (
 )
 
 __all__ = [
+    "PREVIEW_COUNT_AT_MOST",
     "AccountAlreadyDeleted",
     "AccountDeletionOutcome",
     "AccountDeletionPreview",

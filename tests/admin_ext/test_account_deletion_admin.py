@@ -16,6 +16,7 @@ from admin_ext.admin.account_deletion import CONFIRMATION_TEMPLATE, MAX_ACCOUNTS
 from audit.models import AuditEntry
 from messaging import services
 from messaging.models import Message
+from messaging.services import PREVIEW_COUNT_AT_MOST
 from messaging.services.account_deletion_preview import preview_account_deletions
 from tests.factories import (
     MessageFactory,
@@ -380,13 +381,12 @@ def test_selecting_more_accounts_than_the_limit_deletes_nothing(moderator_client
     assert User.objects.filter(username__startswith="bulk").count() == MAX_ACCOUNTS_PER_REQUEST + 1
 
 
-def test_the_preview_of_a_2000_message_account_is_cheap_and_small(
-    moderator_client, alice, bob, django_assert_max_num_queries
-):
+def big_account(alice, bob, *, messages: int) -> None:
+    """``messages`` of alice's to bob, a tenth of them answered by bob."""
     roots = bulk_messages(
         [
             {"sender": alice, "receiver": bob, "content": f"{SECRET} {i} " + "x" * 200}
-            for i in range(2000)
+            for i in range(messages)
         ]
     )
     bulk_messages(
@@ -403,11 +403,32 @@ def test_the_preview_of_a_2000_message_account_is_cheap_and_small(
         ]
     )
 
+
+def test_the_preview_of_a_900_message_account_is_exact_cheap_and_small(
+    moderator_client, alice, bob, django_assert_max_num_queries
+):
+    big_account(alice, bob, messages=900)
+
     with django_assert_max_num_queries(25):
         response = moderator_client.post(CHANGELIST, action_post(alice))
 
     assert response.status_code == 200
     assert len(response.content) < 100_000
     row = response.context["preview"].shown_rows[0]
-    assert row.counts[:2] == [1800, 200]  # deleted, kept as tombstones
+    assert row.counts[:2] == [810, 90]  # deleted, kept as tombstones
     assert SECRET not in response.text
+
+
+def test_the_preview_of_a_larger_account_stops_counting_and_says_so(
+    moderator_client, alice, bob, django_assert_max_num_queries
+):
+    big_account(alice, bob, messages=PREVIEW_COUNT_AT_MOST + 200)
+
+    with django_assert_max_num_queries(25):
+        response = moderator_client.post(CHANGELIST, action_post(alice))
+
+    assert response.status_code == 200
+    row = response.context["preview"].shown_rows[0]
+    assert [str(count) for count in row.counts[:3]] == ["1,000+", "None", "None"]
+    assert [str(count) for count in row.counts[3:]] == ["0", "0", "0", "120"]
+    assert response.text.count("counted when deleted") == 2

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from unfold.admin import ModelAdmin
 
+from admin_ext.admin import users as users_admin
 from audit.models import AuditEntry
 from tests.factories import MessageFactory, MessageHistoryFactory, ReplyFactory, UserFactory
 
@@ -107,13 +108,25 @@ def test_a_page_costs_the_same_number_of_queries_for_10_and_40_users(moderator_c
     assert large_page == small_page
 
 
-def test_the_counts_can_be_sorted(moderator_client, alice, bob):
+def test_the_counts_do_not_sort_the_list(moderator_client, alice, bob):
+    # Sorting by a count would count every account's rows: 1,000,000 of them.
     MessageFactory.create_batch(3, sender=bob, receiver=alice)
 
     response = moderator_client.get(CHANGELIST, {"o": "-7"})  # Messages sent, descending
 
     assert response.status_code == 200
-    assert response.context["cl"].result_list[0] == bob
+    listed = [user.username for user in response.context["cl"].result_list]
+    assert listed == sorted(listed)  # by username, not bob (3 sent) first
+
+
+def test_a_count_past_what_the_list_counts_reads_plus(moderator_client, alice, bob, monkeypatch):
+    monkeypatch.setattr(users_admin, "COUNTS_AT_MOST", 2)
+    MessageFactory.create_batch(3, sender=bob, receiver=alice)
+
+    response = moderator_client.get(CHANGELIST, {"q": "bob"})
+
+    assert response.status_code == 200
+    assert ">2+<" in "".join(response.text.split())
 
 
 # --- filters and search -----------------------------------------------------------------
