@@ -1,10 +1,13 @@
 """Load test: ``make load`` (or ``python -m bench.load --seconds 10 --clients 4``).
 
-Serves the project with gunicorn on 127.0.0.1, backed by this machine's PostgreSQL
-and Redis, and drives it with concurrent clients for a bounded time (and at most
-``--max-requests`` requests): each client logs in as a generated user through the
-real login form and mixes inbox reads, thread reads, new messages, replies and
-edits; a shared moderator session reads admin changelists. Afterwards every write
+Serves the project as ``--servers`` app servers (each a gunicorn of ``--workers``
+processes on its own loopback port, as on several machines) backed by this
+machine's PostgreSQL and Redis, and drives them with concurrent clients for a
+bounded time (and at most ``--max-requests`` requests): each client logs in as a
+generated user through the real login form on one server and mixes inbox reads,
+thread reads, new messages, replies and edits; a moderator, logged in once on the
+first server and using that session on every server, reads the desk's pages
+(dashboard, lists, a search, the queue, the audit log, the jobs). Afterwards every write
 the server acknowledged (a 302 to the message's thread) is looked up in the
 database and must hold exactly the text that was sent. Prints throughput and
 p50/p95/p99 latencies per kind of request; exits non-zero on any 5xx, any failed
@@ -15,7 +18,9 @@ the Redis cache) except for TLS: it is plain http on the loopback, so the HTTPS
 redirect and the Secure cookie flag are off for this run only.
 
 Only loopback addresses are used. The load database (``moderation_load`` by
-default) is built once with the generator and reused; drop it to rebuild. The
+default) is built once with the generator and reused; drop it to rebuild. At
+10,000,000 messages, point it at the benchmark's database (README, Load test):
+the writes of a run stay there. The
 Redis database (``redis://127.0.0.1:6379/3``) is flushed at the start: it must be
 this test's alone.
 
@@ -47,7 +52,7 @@ from bench.load_database import (
 )
 from bench.load_http import Session
 from bench.load_report import report
-from bench.load_server import server_env, start_gunicorn, stop
+from bench.load_server import server_env, start_gunicorns, stop
 from bench.run import ensure_postgres_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,9 +72,10 @@ def require_loopback(url: str, what: str) -> None:
 def parse_options(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--max-requests", type=int, default=100_000, help="stop after this many")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--servers", type=int, default=2, help="app servers (gunicorns)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server")
     parser.add_argument("--users", type=int, default=2000, help="generated users (first run)")
     parser.add_argument("--messages", type=int, default=50_000, help="generated (first run)")
     parser.add_argument("--seed", type=int, default=11)
@@ -118,46 +124,12 @@ def main() -> None:
 
     log_dir = ROOT / "var" / "load"
     log_dir.mkdir(parents=True, exist_ok=True)
-    log = log_dir / "gunicorn.log"
-    log.write_text("")
-    server, port = start_gunicorn(options, env, log)
+    servers = start_gunicorns(options, env, log_dir)
     try:
-        moderator = Session(port, options.timeout)
-        moderator.log_in("/admin/login/", MODERATOR, MODERATOR_PASSWORD, "/admin/")
-        sessions = []
-        for client in data["clients"]:
-            session = Session(port, options.timeout)
-            session.log_in("/accounts/login/", client["username"], GENERATED_PASSWORD, "/")
-            sessions.append(session)
-        print(
-            f"Serving on 127.0.0.1:{port}; {options.clients} clients for {options.seconds:g} s",
-            file=sys.stderr,
-        )
-        results = Results()
-        budget = Budget(options.seconds, options.max_requests)
-        started = time.monotonic()
-        threads = [
-            threading.Thread(
-                target=run_client,
-                args=(number, client),
-                kwargs={
-                    "user": session,
-                    "moderator": moderator,
-                    "receivers": data["receivers"],
-                    "budget": budget,
-                    "results": results,
-                    "seed": options.seed,
-                },
-            )
-            for number, (client, session) in enumerate(zip(data["clients"], sessions, strict=True))
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        elapsed = time.monotonic() - started
+        results, elapsed = drive(options, data, [port for _server, port in servers])
     finally:
-        stop(server)
+        for server, _port in servers:
+            stop(server)
 
     problems = missing_writes(options.database_url, results.acknowledged)
     data["messages"] = count_messages(options.database_url)
@@ -175,8 +147,52 @@ def main() -> None:
     for problem in problems[:20]:
         print(f"  {problem}", file=sys.stderr)
     if server_5xx or results.connection_errors or problems:
-        print(f"FAILED; server log: {log}", file=sys.stderr)
+        print(f"FAILED; server logs: {log_dir}/gunicorn-*.log", file=sys.stderr)
         sys.exit(1)
+
+
+def drive(options: argparse.Namespace, data: dict, ports: list[int]) -> tuple[Results, float]:
+    """Log everyone in, spread the clients over the servers, run them; the results
+    and the seconds they ran."""
+    # One moderator session, logged in on the first server, used on every one:
+    # the session lives in the shared database, not in a server.
+    moderators = [Session(port, options.timeout) for port in ports]
+    moderators[0].log_in("/admin/login/", MODERATOR, MODERATOR_PASSWORD, "/admin/")
+    for session in moderators[1:]:
+        session.cookies = dict(moderators[0].cookies)
+    sessions = []
+    for number, client in enumerate(data["clients"]):
+        session = Session(ports[number % len(ports)], options.timeout)
+        session.log_in("/accounts/login/", client["username"], GENERATED_PASSWORD, "/")
+        sessions.append(session)
+    print(
+        f"Serving on 127.0.0.1 ports {', '.join(map(str, ports))}; "
+        f"{options.clients} clients for {options.seconds:g} s",
+        file=sys.stderr,
+    )
+    results = Results()
+    budget = Budget(options.seconds, options.max_requests)
+    started = time.monotonic()
+    threads = [
+        threading.Thread(
+            target=run_client,
+            args=(number, client),
+            kwargs={
+                "user": session,
+                "moderator": moderators[number % len(moderators)],
+                "receivers": data["receivers"],
+                "budget": budget,
+                "results": results,
+                "seed": options.seed,
+            },
+        )
+        for number, (client, session) in enumerate(zip(data["clients"], sessions, strict=True))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, time.monotonic() - started
 
 
 if __name__ == "__main__":

@@ -16,22 +16,35 @@ from urllib.parse import urlsplit
 
 from bench.load_http import Reply, Session
 
-# Share of each kind of request in the mix (weights).
+# Share of each kind of request in the mix (weights): people reading and writing,
+# and a moderator on the desk's pages.
 MIX = {
-    "inbox": 25,
-    "thread": 25,
-    "send": 15,
-    "reply": 10,
-    "edit": 10,
-    "admin: messages": 6,
-    "admin: edited messages": 4,
-    "admin: users": 5,
+    "inbox": 22,
+    "thread": 22,
+    "send": 14,
+    "reply": 9,
+    "edit": 9,
+    "admin: dashboard": 3,
+    "admin: messages": 3,
+    "admin: unread messages": 2,
+    "admin: message search": 3,
+    "admin: users": 3,
+    "admin: review queue": 3,
+    "admin: audit log": 2,
+    "admin: edited messages": 2,
+    "admin: jobs": 3,
 }
-# The admin changelists the moderator reads (first page each).
+# The moderator's pages (first page of each list).
 ADMIN_CHANGELISTS = {
+    "admin: dashboard": "/admin/",
     "admin: messages": "/admin/messaging/message/",
-    "admin: edited messages": "/admin/messaging/message/?edited__exact=1",
+    "admin: unread messages": "/admin/messaging/message/?unread=yes",
+    "admin: message search": "/admin/messaging/message/?q=tickets",
     "admin: users": "/admin/auth/user/",
+    "admin: review queue": "/admin/moderation/case/",
+    "admin: audit log": "/admin/audit/auditentry/",
+    "admin: edited messages": "/admin/messaging/message/?edited__exact=1",
+    "admin: jobs": "/admin/jobs/job/",
 }
 ACKNOWLEDGED = re.compile(r"^/messages/(\d+)/(?:#m(\d+))?$")
 

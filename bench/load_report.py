@@ -34,11 +34,12 @@ def report(
     total = sum(len(values) for values in results.latencies.values())
     every = [value for values in results.latencies.values() for value in values]
     lines = [
-        f"Load test: {options.clients} clients for {elapsed:.1f} s against gunicorn "
-        f"({options.workers} sync workers) on 127.0.0.1; PostgreSQL "
+        f"Load test: {options.clients} clients for {elapsed:.1f} s against "
+        f"{options.servers} app servers (gunicorn, {options.workers} sync workers each) "
+        f"on 127.0.0.1; one PostgreSQL "
         f"({data['users']:,} users, {data['messages']:,} messages after the run) "
         f"and Redis on the same machine.",
-        f"Machine: {cpu()}, {os.cpu_count()} cores shared by the server, the database, "
+        f"Machine: {cpu()}, {os.cpu_count()} cores shared by the servers, the database, "
         f"Redis and the clients; Python {platform.python_version()}.",
         "",
         "| requests | count | statuses | p50 | p95 | p99 | max |",

@@ -49,6 +49,24 @@ def server_env(options: argparse.Namespace) -> dict[str, str]:
     }
 
 
+def start_gunicorns(
+    options: argparse.Namespace, env: dict[str, str], log_dir: Path
+) -> list[tuple[subprocess.Popen, int]]:
+    """``options.servers`` app servers, each its own gunicorn on its own port (as
+    on several machines), sharing the database, Redis and the secret key."""
+    servers: list[tuple[subprocess.Popen, int]] = []
+    try:
+        for number in range(options.servers):
+            log = log_dir / f"gunicorn-{number + 1}.log"
+            log.write_text("")
+            servers.append(start_gunicorn(options, env, log))
+    except BaseException:
+        for server, _port in servers:
+            stop(server)
+        raise
+    return servers
+
+
 def start_gunicorn(options: argparse.Namespace, env: dict[str, str], log: Path) -> tuple:
     port = free_port()
     command = [
