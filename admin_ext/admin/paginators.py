@@ -29,6 +29,7 @@ import json
 from operator import itemgetter
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import EmptyPage, Paginator
 from django.db import connections
 from django.db.models import QuerySet
@@ -84,15 +85,17 @@ class LargeTablePaginator(Paginator):
         query = getattr(queryset, "query", None)
         if query is None:  # a list, as in tests
             return super().count
+        if query.is_empty():  # .none(): a refused search, an impossible filter
+            return 0
         is_postgresql = connections[queryset.db].vendor == "postgresql"
         if is_postgresql and query.combinator is None:
-            if not query.where:
-                estimate = _table_estimate(queryset)
-                if estimate > ESTIMATE_ABOVE:
-                    return ShownCount(estimate, kind="estimate")
+            table_rows = _table_estimate(queryset)
+            if not query.where and table_rows > ESTIMATE_ABOVE:
+                return ShownCount(table_rows, kind="estimate")
             sort_keys = _sort_keys(queryset)
             if sort_keys is not None:
-                estimate = _planner_rows(queryset)
+                # A small table holds few matching rows whatever the filter.
+                estimate = _planner_rows(queryset) if table_rows > FEW_ROWS else table_rows
                 if estimate > FEW_ROWS:
                     return ShownCount(estimate, kind="estimate")
                 rows = list(queryset.order_by().values_list("pk", *sort_keys)[: FEW_ROWS + 1])
@@ -148,7 +151,10 @@ def _table_estimate(queryset: QuerySet) -> int:
 
 def _planner_rows(queryset: QuerySet) -> int:
     """How many rows the planner expects the list's filters to match."""
-    sql, params = queryset.order_by().query.sql_with_params()
+    try:
+        sql, params = queryset.order_by().query.sql_with_params()
+    except EmptyResultSet:  # a filter on an empty list of values matches nothing
+        return 0
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0]
@@ -180,7 +186,15 @@ def _in_list_order(rows: list[tuple], queryset: QuerySet) -> list[Any]:
     """The ids of ``rows`` (id, sort keys...) in the list's order, as PostgreSQL
     sorts: nulls last going up, first going down."""
     ordering = list(queryset.query.order_by or queryset.model._meta.ordering)
-    for position in range(len(ordering), 0, -1):  # stable sorts, last key first
-        descending = ordering[position - 1].startswith("-")
-        rows.sort(key=lambda row, i=position: (row[i] is None, row[i]), reverse=descending)
+    directions = {key.startswith("-") for key in ordering}
+    fields = {field.attname: field for field in queryset.model._meta.concrete_fields}
+    names = [key.lstrip("-") for key in ordering]
+    nullable = any(fields[name].null for name in names if name in fields)
+    if len(directions) == 1 and not nullable:
+        # The usual case (newest first): one sort on a C key, 20,000 rows in ms.
+        rows.sort(key=itemgetter(*range(1, len(ordering) + 1)), reverse=directions.pop())
+    else:
+        for position in range(len(ordering), 0, -1):  # stable sorts, last key first
+            descending = ordering[position - 1].startswith("-")
+            rows.sort(key=lambda row, i=position: (row[i] is None, row[i]), reverse=descending)
     return list(map(itemgetter(0), rows))
