@@ -63,9 +63,12 @@ test: lint
 	DEBUG=1 $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # Benchmarks (not part of the tests): PostgreSQL by default, as in production.
+# SCALES=1m,10m measures both sizes side by side (databases moderation_bench and
+# moderation_bench_10m on BENCH_DATABASE_URL's server, each built once).
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/moderation_bench
+SCALES ?= 1m
 bench: install
-	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/run.py $(BENCH_ARGS)
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/run.py --scales $(SCALES) $(BENCH_ARGS)
 
 # Browser end-to-end tests (Playwright on the system's Chromium: apt-get install
 # chromium); `make test` leaves them out. The run also rewrites docs/screenshots/.
