@@ -8,20 +8,15 @@ inserted in bulk, so building it costs a fraction of a second."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
-from django.core.management.color import no_style
-from django.db import connection
-from django.db.models import Max
 from django.urls import reverse
-from django.utils import timezone
 
 from admin_ext.admin.message_text import MAX_TREE_INDENT
 from messaging.models import Message
 from messaging.thread_window import WINDOW_BEFORE
 from messaging.views import MAX_INDENT
-from tests.factories import bulk_messages
+from tests.messaging import thread_shapes
 
 pytestmark = pytest.mark.django_db
 
@@ -39,45 +34,13 @@ ADMIN_PAGE_QUERY_BUDGET = 13
 LIST_QUERY_BUDGET = 5
 
 
-def reply_chain_in_bulk(alice, bob, *, length: int) -> list[Message]:
-    """alice and bob answering each other ``length`` times, each message a reply
-    to the one before: one thread, depths 0 to length - 1, a second apart.
-
-    Inserted in bulk with explicit ids (so each row can name its parent and the
-    root), thread and depth set: no save(), no signals, no notifications.
-    """
-    first_id = (Message.objects.aggregate(Max("id"))["id__max"] or 0) + 1
-    start = timezone.now() - timedelta(seconds=length)
-    people = (alice, bob)
-    chain = bulk_messages(
-        [
-            {
-                "id": first_id + depth,
-                "sender": people[depth % 2],
-                "receiver": people[(depth + 1) % 2],
-                "parent_message_id": first_id + depth - 1 if depth else None,
-                "thread_id": first_id,
-                "depth": depth,
-                "content": f"Message at depth {depth}",
-                "timestamp": start + timedelta(seconds=depth),
-            }
-            for depth in range(length)
-        ]
-    )
-    # The ids were chosen here, not by PostgreSQL's sequence: move it past them.
-    with connection.cursor() as cursor:
-        for statement in connection.ops.sequence_reset_sql(no_style(), [Message]):
-            cursor.execute(statement)
-    return chain
-
-
 def rendered_ids(html: str, id_prefix: str) -> list[int]:
     return [int(pk) for pk in re.findall(rf'id="{id_prefix}(\d+)"', html)]
 
 
 @pytest.fixture
 def deep_thread(alice, bob) -> list[Message]:
-    return reply_chain_in_bulk(alice, bob, length=DEPTH)
+    return thread_shapes.chain(alice, bob, size=DEPTH)  # depths 0 to DEPTH - 1
 
 
 def test_the_chain_is_one_thread_5000_deep(deep_thread):
