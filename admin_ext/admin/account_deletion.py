@@ -14,10 +14,11 @@ lists every related object (26.9 s and 24 MB for a 100,000-message account).
 
 The limits, one set for every caller:
 
-- up to PREVIEW_DETAIL_LIMIT accounts the preview counts per account, exactly,
-  tombstones included (6 + N queries); above, it shows totals for the whole
-  selection in 5 queries, and the tombstones are counted when deleted (each
-  account's audit entry has them); one more either way for their open cases;
+- up to PREVIEW_DETAIL_LIMIT accounts the preview counts per account, exactly up
+  to PREVIEW_COUNT_AT_MOST rows of each kind, tombstones included (1 + N
+  queries); above, it shows totals for the whole selection in 6 queries, and the
+  tombstones are counted when deleted (each account's audit entry has them); one
+  more either way for their open cases;
 - up to DELETE_SYNC_LIMIT accounts are deleted in the request; above, the users
   list starts a background job (a case deletes in the request, so the queue
   takes at most this many);
@@ -165,8 +166,8 @@ def preview_deletion(
     may not (``deletion_refusal``, the rule the deletion itself applies).
 
     Up to PREVIEW_DETAIL_LIMIT subjects, one row of exact counts each
-    (``preview_account_deletions``: 6 + N queries); above, totals for all of
-    them together (``preview_account_deletions_together``: 5 queries whatever N).
+    (``preview_account_deletions``: 1 + N queries); above, totals for all of
+    them together (``preview_account_deletions_together``: 6 queries whatever N).
     Plus one query for the open cases of all of them.
     """
     rows = [

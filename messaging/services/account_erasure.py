@@ -20,7 +20,6 @@ from django.apps import apps
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import connections
-from django.db.models import Q
 
 from jobs.export_files import forget_export_files_on_commit
 from messaging.figures import uncount_messages_of
@@ -78,9 +77,12 @@ def erase_account_content(user: AbstractBaseUser) -> AccountDeletionSummary:
     forget_export_files_on_commit()
     plan = plan_threads(user)
 
-    notifications_deleted, _ = Notification.objects.filter(
-        Q(user=user) | Q(message__sender=user)
-    ).delete()
+    # Theirs, then those about their messages: two statements, each through its
+    # own index. One with an OR across the join read every notification (9 s for
+    # a 10,000-message account among 10,000,000).
+    own_notifications, _ = Notification.objects.filter(user=user).delete()
+    about_their_messages, _ = Notification.objects.filter(message__sender=user).delete()
+    notifications_deleted = own_notifications + about_their_messages
     history_rows_deleted, _ = MessageHistory.objects.filter(message__sender=user).delete()
     # django-simple-history keeps full copies of every version of a message; the
     # user's own versions go (one statement). The account's versions go with the

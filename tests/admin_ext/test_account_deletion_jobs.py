@@ -204,9 +204,9 @@ def test_the_preview_of_many_accounts_costs_a_constant_number_of_queries(
     accounts = people(count, with_messages_to=bob)
 
     # Session, user, permissions (2), the changelist's counts (2), the accounts,
-    # then five COUNTs for all of them together, their open cases, and the role
-    # policy's group look-up: 14 whatever their number.
-    with django_assert_max_num_queries(14):
+    # then six COUNTs for all of them together, their open cases, and the role
+    # policy's group look-up: 15 whatever their number.
+    with django_assert_max_num_queries(15):
         response = moderator_client.post(CHANGELIST, action_post(accounts))
 
     assert response.status_code == 200
