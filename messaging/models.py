@@ -277,21 +277,25 @@ class SenderDayCount(models.Model):
     """How many messages (tombstones aside) one person sent on one local calendar day."""
 
     day = models.DateField()
-    # The foreign key's own index serves an account deletion, which subtracts the
-    # person's days (messaging.figures.uncount_messages_of); their rows go with them
-    # (the CASCADE is part of the deletion: nothing else removes them).
-    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Their rows go with them (the CASCADE is part of an account deletion: nothing
+    # else removes them). Indexed by the unique constraint, sender first.
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     count = models.IntegerField(default=0)
 
     class Meta:
         constraints = [
-            # The week's top senders (a range of days, grouped by sender) and the
-            # upsert's ON CONFLICT (messaging.figures).
-            models.UniqueConstraint(fields=["day", "sender"], name="sender_day_unique"),
+            # The upsert's ON CONFLICT (messaging.figures), a person's days (an
+            # account deletion subtracts them: messaging.figures.uncount_messages_of)
+            # and a candidate's week (messaging.stats.top_senders): sender first, a
+            # week is seven entries; day first, it was every sender of the week.
+            models.UniqueConstraint(fields=["sender", "day"], name="sender_day_unique"),
         ]
         indexes = [
             # The week's top senders on PostgreSQL: each day's busiest senders first
-            # (messaging.stats.top_senders), instead of summing every sender's week.
+            # (messaging.stats.top_senders), instead of summing every sender's week;
+            # and the sum of every sender's week, by its range of days.
             models.Index(fields=["day", "-count"], name="sender_day_busiest_idx"),
         ]
 
