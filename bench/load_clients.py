@@ -38,7 +38,7 @@ MIX = {
 ADMIN_CHANGELISTS = {
     "admin: dashboard": "/admin/",
     "admin: messages": "/admin/messaging/message/",
-    "admin: unread messages": "/admin/messaging/message/?unread=yes",
+    "admin: unread messages": "/admin/messaging/message/?unread=1",
     "admin: message search": "/admin/messaging/message/?q=tickets",
     "admin: users": "/admin/auth/user/",
     "admin: review queue": "/admin/moderation/case/",

@@ -49,10 +49,6 @@ class AuditChangeList(DeskChangeList):
         # them): each carries the page's lookups for its columns.
         for entry in self.result_list:
             entry.shown_objects = shown
-        if not self.is_filtered:
-            # The whole log is the list: unfold then shows no "N results (Show
-            # all)" beside the title, which would offer to unfilter nothing.
-            self.full_result_count = self.result_count
 
     @property
     def total(self) -> str:
@@ -64,10 +60,6 @@ class AuditChangeList(DeskChangeList):
         noun = "entry" if one else "entries"
         filtered = " matches the filters" if one else " match the filters"
         return f"{shown} {noun}{filtered if self.is_filtered else ''}"
-
-    @property
-    def is_filtered(self) -> bool:
-        return bool(self.has_active_filters or self.query)
 
 
 def shown_objects(entry: AuditEntry) -> AuditObjects | None:

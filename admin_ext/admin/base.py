@@ -111,6 +111,17 @@ class DeskChangeList(ChangeList):
                 self.opts.verbose_name_plural
             )
 
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        if not self.is_filtered:
+            # The whole table is the list: unfold then shows no "N results (Show
+            # all)" beside the title, which would offer to unfilter nothing.
+            self.full_result_count = self.result_count
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self.has_active_filters or self.query)
+
     def get_filters(self, request: HttpRequest) -> tuple[Any, ...]:
         filter_specs, has_filters, remaining, *flags = super().get_filters(request)
         # What date_hierarchy turns its year/month/day into (Django, above).

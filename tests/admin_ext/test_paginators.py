@@ -144,3 +144,14 @@ def test_many_matching_rows_show_the_planners_estimate(postgres_only, few_and_ma
     assert list(paginator.page(2).object_list) == list(
         Message.objects.filter(sender=bob).order_by("-timestamp")[5:10]
     )
+
+
+def test_only_a_filtered_list_offers_to_show_them_all(admin_client, alice):
+    MessageFactory.create_batch(2, sender=alice)
+    changelist = reverse("admin:messaging_message_changelist")
+
+    unfiltered = admin_client.get(changelist)
+    filtered = admin_client.get(changelist, {"sender__id__exact": alice.pk})
+
+    assert "Show all" not in unfiltered.text  # it is all already
+    assert "Show all" in filtered.text
