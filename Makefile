@@ -78,9 +78,10 @@ test-e2e: install
 
 screenshots: test-e2e
 
-# Load test (not part of the tests): gunicorn on 127.0.0.1 with PostgreSQL
-# (database moderation_load, built once) and Redis (db 3, flushed); 16 clients
-# for 60 s by default: make load LOAD_ARGS="--seconds 10 --clients 4".
+# Load test (not part of the tests): two app servers (gunicorn, 2 workers each)
+# on 127.0.0.1 with PostgreSQL (database moderation_load, built once) and Redis
+# (db 3, flushed); 32 clients for 60 s by default:
+# make load LOAD_ARGS="--seconds 10 --clients 4 --servers 1". At 10M, see README.
 .PHONY: load
 load: install
 	$(PY) -m bench.load $(LOAD_ARGS)
