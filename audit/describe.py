@@ -71,7 +71,15 @@ MESSAGE_ACTIONS = frozenset(
     }
 )
 READ_STATE_ACTIONS = frozenset({Action.MESSAGES_MARKED_READ, Action.MESSAGES_MARKED_UNREAD})
-CASE_ACTIONS = frozenset({Action.CASE_DISMISSED, Action.RETENTION_CHANGED, Action.EVIDENCE_PURGED})
+CASE_ACTIONS = frozenset(
+    {
+        Action.CASE_DISMISSED,
+        Action.CASE_CLAIMED,
+        Action.CASE_RELEASED,
+        Action.RETENTION_CHANGED,
+        Action.EVIDENCE_PURGED,
+    }
+)
 ACCOUNT_ACTIONS = frozenset(
     {
         Action.ACCOUNT_DELETED,

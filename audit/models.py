@@ -53,6 +53,9 @@ class AuditEntry(models.Model):
         USER_SUSPENDED = "user_suspended", "User suspended"
         SUSPENSION_LIFTED = "suspension_lifted", "Suspension lifted"
         NOTE_ADDED = "note_added", "Note added"
+        # A moderator took a case to work on (moderation.claims), or let it go.
+        CASE_CLAIMED = "case_claimed", "Case claimed"
+        CASE_RELEASED = "case_released", "Case released"
         RETENTION_CHANGED = "retention_changed", "Evidence retention changed"
         EVIDENCE_PURGED = "evidence_purged", "Evidence purged"
         # Staff's second factor for the admin (admin_ext.second_factor): set up by

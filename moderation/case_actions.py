@@ -19,6 +19,7 @@ from django.utils import timezone
 from audit.models import AuditEntry
 from messaging.models import Message
 from messaging.services import AccountAlreadyDeleted, delete_account, deletion_refusal
+from moderation.claims import claim_held_by_another
 from moderation.events import case_acted_on
 from moderation.models import Case, Report
 from moderation.retention import retention_end
@@ -99,6 +100,7 @@ def act_on_case(
     reason: str,
     warning: str = "",
     close: bool = True,
+    despite_claim: bool = False,
 ) -> CaseActionOutcome:
     """Run ``actions`` (CaseAction values) on an open case, all or nothing.
 
@@ -106,7 +108,9 @@ def act_on_case(
     case records its first action, and closes when ``close`` is set or the action
     ends it (dismiss, delete account); closing starts its evidence retention.
     Refused with ValidationError, nothing written, when the combination cannot
-    run or the case is no longer open (another moderator acted first).
+    run or the case is no longer open (another moderator acted first), and
+    when another moderator holds a live claim on it, unless ``despite_claim``
+    (the moderator confirmed) or the moderator is a superuser.
     """
     require_case_permission(moderator)
     validate_case_actions(actions, reason=reason, warning=warning)
@@ -115,6 +119,11 @@ def act_on_case(
     locked = Case.objects.select_for_update().filter(pk=case.pk).first()
     if locked is None or not locked.is_open:
         raise ValidationError(f"Case #{case.pk} is closed already: nothing was done.")
+    if not despite_claim and (claim := claim_held_by_another(locked, moderator=moderator)):
+        raise ValidationError(
+            f"{claim.describe()}: confirm that you act on it anyway. Nothing was done.",
+            code="claimed",
+        )
     outcome = CaseActionOutcome(case_id=locked.pk)
     if user is None and set(actions) != {CaseAction.DISMISS}:
         raise ValidationError(f"The account of case #{locked.pk} no longer exists: only dismiss.")

@@ -76,6 +76,18 @@ class Case(models.Model):
     # Set when the case closes (EVIDENCE_RETENTION_DAYS later); only superusers
     # change it. Open cases are held: they have none.
     retain_until = models.DateTimeField(null=True, blank=True)
+    # The moderator working the case (moderation.claims): held while claimed_at
+    # is less than CLAIM_MINUTES old; any action of theirs on it sets claimed_at
+    # again. A lapsed claim stays written until someone claims the case.
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        # Like the other links to accounts: the database empties it on deletion.
+        on_delete=models.DB_SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
 
     objects = CaseQuerySet.as_manager()
 

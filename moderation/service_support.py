@@ -1,16 +1,18 @@
 """What every write of the moderation app shares: the limits and checks of the
 texts moderators type, the account lock that comes first in the lock order (see
 ``moderation.services``), the permission to act on cases, and the audit entry of
-an action on a person.
+an action on a person, which also renews the actor's claim on the case.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
+from django.utils import timezone
 
 from audit.models import AuditEntry
 from audit.services import record_audit_entry
@@ -21,6 +23,9 @@ if TYPE_CHECKING:
 
 MAX_REASON_LENGTH = 2_000
 MAX_WARNING_LENGTH = 2_000
+# A claim lapses in whole minutes: renewing it more often than this (one
+# action hiding fifty messages writes fifty entries) would only add writes.
+CLAIM_RENEWAL_INTERVAL = timedelta(minutes=1)
 
 
 def validate_text(value: str, *, label: str, max_length: int, required: bool) -> str:
@@ -55,9 +60,11 @@ def record_case_entry(
     user: AbstractBaseUser | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """The audit entry of an action on a person, within a case or not."""
+    """The audit entry of an action on a person, within a case or not. An action
+    of the case's claimant renews their claim (moderation.claims)."""
     if case is not None:
         target_id, target_name = case.account_id, case.reported_username
+        renew_claim(case, moderator=moderator)
     else:
         target_id, target_name = user.pk, user.get_username()
     return record_audit_entry(
@@ -69,3 +76,17 @@ def record_case_entry(
         reason=reason,
         details=details,
     )
+
+
+def renew_claim(case: Case, *, moderator: AbstractBaseUser) -> None:
+    """Start the claim's CLAIM_MINUTES again when ``moderator`` holds it (lapsed
+    or not: nobody claimed the case since). Decided on ``case`` as the caller
+    read it (every handler reads the case per request, act_on_case under its
+    lock), so anyone else's action costs no query."""
+    if case.claimed_by_id is None or case.claimed_by_id != moderator.pk:
+        return
+    now = timezone.now()
+    if case.claimed_at is not None and now - case.claimed_at < CLAIM_RENEWAL_INTERVAL:
+        return
+    Case.objects.filter(pk=case.pk, claimed_by=moderator).update(claimed_at=now)
+    case.claimed_at = now

@@ -6,7 +6,7 @@ taken in one order everywhere, the reported account's row first, then the
 case's, as ``messaging.services`` and ``delete_account`` do, so a report, a case
 action and an account deletion racing each other wait instead of deadlocking.
 
-The writes live by domain (``reports``, ``case_actions``, ``sanctions``, and
+The writes live by domain (``reports``, ``case_actions``, ``sanctions``, ``claims``, and
 superusers' changes to staff groups in ``staff_groups``, with what they share in
 ``service_support``); this module holds notes and retention and is where callers
 import every one of them from.
@@ -30,6 +30,7 @@ from moderation.case_actions import (
     reported_messages,
     validate_case_actions,
 )
+from moderation.claims import Claim, claim_case, claim_held_by_another, claim_of, release_case
 from moderation.models import MAX_NOTE_LENGTH, Case, Note
 from moderation.reports import (
     GONE_MESSAGE,
@@ -66,12 +67,17 @@ __all__ = [
     "SANCTIONS",
     "CaseAction",
     "CaseActionOutcome",
+    "Claim",
     "act_on_case",
     "add_note",
+    "claim_case",
+    "claim_held_by_another",
+    "claim_of",
     "delete_groups",
     "hide_message",
     "lift_suspension",
     "open_case_for_message",
+    "release_case",
     "report_message",
     "report_refusal",
     "reported_messages",

@@ -155,6 +155,11 @@ MODEL_PAGES: dict[str, dict[str, frozenset[Role]]] = {
         "add_note": DESK,
         "add_user_note": DESK,
         action("act_on_cases"): DESK,
+        # Claiming (moderation.claims): a release of someone else's claim is the
+        # superuser's, decided per case by release_case.
+        "claim": DESK,
+        "release": DESK,
+        action("claim_cases"): DESK,
         "retention": SUPERUSERS,
     },
     # django-tasks-db's own admin: the task queue's rows, for superusers to look at.

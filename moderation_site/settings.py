@@ -348,6 +348,9 @@ EXPORT_STREAM_LIMIT = env_int("EXPORT_STREAM_LIMIT", 10_000)
 # A closed case keeps its evidence this many days; then `manage.py
 # purge_expired_evidence` deletes it. Superusers change it per case.
 EVIDENCE_RETENTION_DAYS = env_int("EVIDENCE_RETENTION_DAYS", 90)
+# A moderator's claim on a case lapses after this many minutes without an
+# action of theirs on it (moderation.claims).
+CLAIM_MINUTES = env_int("CLAIM_MINUTES", 30)
 
 # --- Admin (django-unfold) ------------------------------------------------------
 

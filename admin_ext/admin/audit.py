@@ -187,6 +187,8 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, CsvExportAdminMixin, DeskModelAdmin):
             AuditEntry.Action.MESSAGES_MARKED_READ: "info",
             AuditEntry.Action.MESSAGES_MARKED_UNREAD: "info",
             AuditEntry.Action.NOTE_ADDED: "info",
+            AuditEntry.Action.CASE_CLAIMED: "info",
+            AuditEntry.Action.CASE_RELEASED: "info",
             AuditEntry.Action.RETENTION_CHANGED: "info",
             AuditEntry.Action.ACCOUNT_CHANGED: "warning",
             AuditEntry.Action.GROUP_CHANGED: "warning",

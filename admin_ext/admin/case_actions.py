@@ -8,7 +8,8 @@ with a CSRF token (Django's admin_view and csrf middleware), checked on the
 server before anything is looked at:
 
 - ``<id>/act/`` (act_view): the action form of an open case, ``act_on_case``;
-  needs ``moderation.change_case``.
+  needs ``moderation.change_case``, and the confirmation that names another
+  moderator's claim when there is one (``claim_holder_to_confirm``).
 - ``<id>/restore-message/`` and ``<id>/lift-suspension/``: undo a hide or a
   suspension, with the case's id in the audit entry; ``moderation.change_case``.
 - ``<id>/notes/`` and ``user-notes/<user id>/``: ``add_note``; ``moderation.add_note``.
@@ -65,6 +66,7 @@ from moderation.services import (
     CaseActionOutcome,
     act_on_case,
     add_note,
+    claim_held_by_another,
     lift_suspension,
     restore_message,
     set_evidence_retention,
@@ -94,6 +96,12 @@ def get_case(model_admin: ModelAdmin, request: HttpRequest, object_id: str) -> C
     return case
 
 
+def claim_holder_to_confirm(request: HttpRequest, case: Case) -> str | None:
+    """Whom the action form names for confirmation: another live claimant."""
+    claim = claim_held_by_another(case, moderator=request.user)
+    return claim.holder_name if claim is not None else None
+
+
 def case_url(model_admin: ModelAdmin, case: Case, fragment: str = "") -> str:
     url = reverse(f"{model_admin.admin_site.name}:moderation_case_change", args=[case.pk])
     return f"{url}#{fragment}" if fragment else url
@@ -105,7 +113,9 @@ def act_view(model_admin: ModelAdmin, request: HttpRequest, object_id: str) -> H
         return HttpResponseNotAllowed(["POST"])
     require_permission(request, CHANGE_CASE)
     case = get_case(model_admin, request, object_id)
-    form = CaseActionForm(request.POST, prefix=ACT_PREFIX)
+    form = CaseActionForm(
+        request.POST, prefix=ACT_PREFIX, claim_holder=claim_holder_to_confirm(request, case)
+    )
     if not form.is_valid():
         return model_admin.render_case_page(request, case, act_form=form)
     if form.deletes_account and request.POST.get(CONFIRM_DELETION_FIELD) != "yes":

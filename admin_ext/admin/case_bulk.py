@@ -25,7 +25,7 @@ from admin_ext.admin.case_actions import report_case_outcome, require_permission
 from admin_ext.admin.case_deletion import CONFIRM_DELETION_FIELD, confirm_case_deletions
 from admin_ext.admin.case_forms import ACT_PREFIX, CHANGE_CASE, CaseActionForm
 from moderation.models import Case
-from moderation.services import act_on_case
+from moderation.services import act_on_case, claim_held_by_another
 
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
@@ -61,15 +61,23 @@ def act_on_cases_action(
         return None
     cases = list(
         Case.objects.filter(pk__in=case_ids)
-        .select_related("reported_user")
+        .select_related("reported_user", "claimed_by")
         .order_by("-last_reported_at", "-id")
     )
+    # The confirmation only when another moderator holds one of them (their
+    # act_on_case is refused without it, each with the holder's name).
+    held = any(claim_held_by_another(case, moderator=request.user) for case in cases)
     if not cases:
         model_admin.message_user(request, "None of the selected cases exists.", messages.WARNING)
         return None
     if request.POST.get(APPLY_FIELD) != "yes":
-        return render_bulk_page(model_admin, request, cases, form=CaseActionForm(prefix=ACT_PREFIX))
-    form = CaseActionForm(request.POST, prefix=ACT_PREFIX)
+        return render_bulk_page(
+            model_admin,
+            request,
+            cases,
+            form=CaseActionForm(prefix=ACT_PREFIX, held_in_selection=held),
+        )
+    form = CaseActionForm(request.POST, prefix=ACT_PREFIX, held_in_selection=held)
     if form.is_valid() and form.deletes_account and len(cases) > DELETE_SYNC_LIMIT:
         form.add_error(
             "actions",

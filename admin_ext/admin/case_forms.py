@@ -91,6 +91,30 @@ class CaseActionForm(forms.Form):
         widget=UnfoldBooleanWidget,
         help_text="Dismiss and delete account always close it.",
     )
+    # Only when another moderator holds the case (or one of a bulk selection):
+    # act_on_case refuses without it.
+    despite_claim = forms.BooleanField(
+        label="Act on cases another moderator holds",
+        required=False,
+        widget=UnfoldBooleanWidget,
+        help_text="Without this, a case someone else has claimed is refused.",
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        claim_holder: str | None = None,
+        held_in_selection: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        """``claim_holder``: who else holds the case (the confirmation names
+        them); ``held_in_selection``: another holds one of the selected cases."""
+        super().__init__(*args, **kwargs)
+        if claim_holder is not None:
+            self.fields["despite_claim"].label = f"I know {claim_holder} holds this case"
+            self.fields["despite_claim"].help_text = "They claimed it; acting anyway is on you."
+        elif not held_in_selection:
+            del self.fields["despite_claim"]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -122,6 +146,7 @@ class CaseActionForm(forms.Form):
             "reason": data["reason"],
             "warning": data["warning"] if CaseAction.WARN in data["actions"] else "",
             "close": data["close"],
+            "despite_claim": data.get("despite_claim", False),
         }
 
 

@@ -1,7 +1,7 @@
 """How the case page shows what ``moderation.selectors.load_case_page`` read:
 each thread indented for its tree, the timeline's details as links, the restore
-form of each hidden reported message. Also the notes shown on a user's admin
-page (``user_notes_context``).
+form of each hidden reported message, and the page's forms (``page_forms``).
+Also the notes shown on a user's admin page (``user_notes_context``).
 
 The case page's data is read, in a fixed number of queries, by the selector;
 nothing here adds a query to it.
@@ -14,16 +14,18 @@ from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from admin_ext.admin import case_forms
+from admin_ext.admin.case_actions import claim_holder_to_confirm
 from admin_ext.admin.thread_lines import ThreadLine, thread_lines
 from audit.describe import Kind, entry_details, entry_object, entry_summary
 from audit.models import AuditEntry
 from messaging.models import Message
 from moderation.evidence import parse_moment
-from moderation.models import Note
+from moderation.models import Case, Note
 from moderation.selectors import CasePage, CaseThread
 
 if TYPE_CHECKING:
@@ -57,6 +59,36 @@ def page_context(
         if may_act
         else [],
     }
+
+
+def page_forms(
+    request: HttpRequest, case: Case, bound: dict[str, Any], *, may_act: bool
+) -> dict[str, Any]:
+    """The case page's forms, each for who may use it (None otherwise); ``bound``
+    ones (a refused POST) in place of empty ones. The action form asks for
+    confirmation when another moderator holds the case."""
+    user = case.reported_user
+    forms: dict[str, Any] = dict.fromkeys(
+        ("case_act_form", "case_lift_form", "case_note_form", "case_retention_form")
+    )
+    if may_act and case.is_open:
+        forms["case_act_form"] = bound.get("act_form") or case_forms.CaseActionForm(
+            prefix=case_forms.ACT_PREFIX, claim_holder=claim_holder_to_confirm(request, case)
+        )
+    if may_act and user is not None and not user.is_active:
+        forms["case_lift_form"] = bound.get("lift_form") or case_forms.LiftSuspensionForm(
+            prefix=case_forms.LIFT_PREFIX
+        )
+    if request.user.has_perm(case_forms.ADD_NOTE):
+        forms["case_note_form"] = bound.get("note_form") or case_forms.NoteForm(
+            prefix=case_forms.NOTE_PREFIX, user_exists=user is not None
+        )
+    if request.user.is_superuser and not case.is_open:
+        retain_until = timezone.localdate(case.retain_until) if case.retain_until else None
+        forms["case_retention_form"] = bound.get("retention_form") or case_forms.RetentionForm(
+            prefix=case_forms.RETENTION_PREFIX, initial={"retain_until": retain_until}
+        )
+    return forms
 
 
 def thread_view(thread: CaseThread) -> ThreadView:

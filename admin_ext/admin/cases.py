@@ -24,14 +24,20 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.template.loader import render_to_string
 from django.urls import URLPattern, path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from unfold.decorators import action, display
 from unfold.views import ChangeList
 
-from admin_ext.admin import case_actions, case_bulk, case_forms, case_page, case_shortcuts
+from admin_ext.admin import (
+    case_actions,
+    case_bulk,
+    case_claims,
+    case_forms,
+    case_page,
+    case_shortcuts,
+)
 from admin_ext.admin.base import DeskModelAdmin, is_valid_id
 from admin_ext.admin.case_queue import (
     CLOSED,
@@ -49,7 +55,7 @@ from moderation.selectors import load_case_page
 from moderation_site.time_format import age_element
 
 # The case page's own URLs (CaseAdmin.get_urls), as ``case_<name>_url`` in its context.
-URL_NAMES = ("act", "restore", "lift", "add_note", "retention")
+URL_NAMES = ("act", "restore", "lift", "add_note", "retention", "claim", "release")
 
 
 # --- the admin --------------------------------------------------------------------------
@@ -71,6 +77,7 @@ class CaseAdmin(DeskModelAdmin):
         "display_last_reported",
         "display_opened",
         "display_status",
+        "display_claim",
         "display_retention",
     )
     list_display_links = ("display_reported_user",)
@@ -133,7 +140,7 @@ class CaseAdmin(DeskModelAdmin):
     change_form_outer_after_template = "admin_ext/cases/case_page.html"
 
     # --- Actions ------------------------------------------------------------------
-    actions = (case_bulk.ACTION_NAME,)
+    actions = (case_bulk.ACTION_NAME, case_claims.ACTION_NAME)
     withheld_actions = ("delete_selected",)  # see has_delete_permission
 
     class Media:
@@ -159,14 +166,18 @@ class CaseAdmin(DeskModelAdmin):
     def has_act_on_cases_permission(self, request: HttpRequest) -> bool:
         return self.may_act(request)
 
+    def has_claim_cases_permission(self, request: HttpRequest) -> bool:
+        return self.may_act(request)
+
     # --- Overrides --------------------------------------------------------------------
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         # Not ModelAdmin's: its ordering would run before priority is annotated.
-        # The reported user is joined for the case page (active, staff).
+        # The reported user is joined for the case page (active, staff), the
+        # claimant for the "held by" column and the claim panel.
         return (
             Case.objects.with_priority()
-            .select_related("reported_user")
+            .select_related("reported_user", "claimed_by")
             .order_by(*self.get_ordering(request))
         )
 
@@ -190,6 +201,8 @@ class CaseAdmin(DeskModelAdmin):
             ("<path:object_id>/lift-suspension/", case_actions.lift_suspension_view, "lift"),
             ("<path:object_id>/notes/", case_actions.note_view, "add_note"),
             ("<path:object_id>/retention/", case_actions.retention_view, "retention"),
+            ("<path:object_id>/claim/", case_claims.claim_view, "claim"),
+            ("<path:object_id>/release/", case_claims.release_view, "release"),
             ("user-notes/<path:user_id>/", case_actions.user_note_view, "add_user_note"),
         )
         # Before the stock patterns: their "<path:object_id>/" would match first.
@@ -245,40 +258,18 @@ class CaseAdmin(DeskModelAdmin):
         page = load_case_page(case, with_notes=request.user.has_perm("moderation.view_note"))
         user = case.reported_user
         may_act = self.may_act(request)
-        context = {
+        return {
             **case_page.page_context(page, may_act=may_act, restore_form=forms.get("restore_form")),
             "case": case,
             "case_may_act": may_act,
-            "case_act_form": None,
-            "case_lift_form": None,
-            "case_note_form": None,
-            "case_retention_form": None,
             "case_user_url": reverse("admin:auth_user_change", args=[user.pk]) if user else None,
             **case_shortcuts.queue_nav_context(case),
+            **case_claims.page_context(request, case, may_act=may_act),
+            **case_page.page_forms(request, case, forms, may_act=may_act),
             "thread_max_indent": MAX_TREE_INDENT,
             "thread_excerpt_chars": TREE_EXCERPT_CHARS,
             **{f"case_{name}_url": self._url(name, case) for name in URL_NAMES},
         }
-        if may_act and case.is_open:
-            context["case_act_form"] = forms.get("act_form") or case_forms.CaseActionForm(
-                prefix=case_forms.ACT_PREFIX
-            )
-        if may_act and user is not None and not user.is_active:
-            context["case_lift_form"] = forms.get("lift_form") or case_forms.LiftSuspensionForm(
-                prefix=case_forms.LIFT_PREFIX
-            )
-        if request.user.has_perm(case_forms.ADD_NOTE):
-            context["case_note_form"] = forms.get("note_form") or case_forms.NoteForm(
-                prefix=case_forms.NOTE_PREFIX, user_exists=user is not None
-            )
-        if request.user.is_superuser and not case.is_open:
-            retain_until = timezone.localdate(case.retain_until) if case.retain_until else None
-            context["case_retention_form"] = forms.get(
-                "retention_form"
-            ) or case_forms.RetentionForm(
-                prefix=case_forms.RETENTION_PREFIX, initial={"retain_until": retain_until}
-            )
-        return context
 
     def _url(self, name: str, case: Case) -> str:
         return reverse(f"{self.admin_site.name}:moderation_case_{name}", args=[case.pk])
@@ -296,6 +287,10 @@ class CaseAdmin(DeskModelAdmin):
     @action(description="Act on selected cases", permissions=["act_on_cases"])
     def act_on_cases(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         return case_bulk.act_on_cases_action(self, request, queryset)
+
+    @action(description="Claim selected cases", permissions=["claim_cases"])
+    def claim_cases(self, request: HttpRequest, queryset: QuerySet) -> None:
+        case_claims.claim_cases_action(self, request, queryset)
 
     # --- Columns and read-only fields -------------------------------------------------
 
@@ -379,6 +374,10 @@ class CaseAdmin(DeskModelAdmin):
         return render_to_string(
             "unfold/helpers/label.html", {"text": text, "variant": STATUS_LABELS[value]}
         )
+
+    @display(description="claim")
+    def display_claim(self, case: Case) -> SafeString:
+        return case_claims.held_by(case)
 
     @display(description="evidence kept until", ordering="retain_until")
     def display_retention(self, case: Case) -> str:

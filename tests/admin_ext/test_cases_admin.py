@@ -196,7 +196,8 @@ def test_nobody_adds_changes_or_deletes_cases_in_the_admin(request, report, user
     assert client.post(case_url(report.case), {"status": "closed"}).status_code == 403
     response = client.get(QUEUE_URL)
     assert list(response.context["action_form"].fields["action"].choices)[1:] == [
-        ("act_on_cases", "Act on selected cases")
+        ("act_on_cases", "Act on selected cases"),
+        ("claim_cases", "Claim selected cases"),
     ]
     assert Case.objects.get().is_open
 

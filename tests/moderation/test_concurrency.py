@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import close_old_connections
 
+from audit.models import AuditEntry
 from messaging.models import Message
 from messaging.services import delete_account
 from moderation import services
@@ -93,3 +94,31 @@ def test_moderators_flagging_while_people_report_share_one_case(postgres_only, a
     assert [error for _worker, errors in workers for error in errors] == []
     case = Case.objects.get()
     assert (case.report_count, case.reporter_count) == (8, 8)
+
+
+def test_two_moderators_claiming_one_case_at_once_give_one_winner(postgres_only, alice):
+    reporter = UserFactory()
+    message = MessageFactory(sender=alice, receiver=reporter)
+    case = services.report_message(reporter=reporter, message=message, reason="spam").case
+    # Superusers: the transactional database has lost the Moderators group (above).
+    moderators = [SuperuserFactory() for _ in range(2)]
+    start = threading.Barrier(2)
+
+    def claim(moderator):
+        start.wait(10)
+        services.claim_case(case, moderator=moderator)
+
+    workers = [in_thread(claim, moderator) for moderator in moderators]
+    for worker, _errors in workers:
+        worker.join(30)
+    close_old_connections()
+
+    errors = [error for _worker, errors in workers for error in errors]
+    assert len(errors) == 1
+    assert isinstance(errors[0], ValidationError)
+    case.refresh_from_db()
+    winner = case.claimed_by
+    assert winner in moderators
+    assert winner.username in errors[0].messages[0]
+    claimed = AuditEntry.objects.filter(case_id=case.pk, action=AuditEntry.Action.CASE_CLAIMED)
+    assert list(claimed.values_list("actor_username", flat=True)) == [winner.username]
