@@ -20,7 +20,7 @@ from admin_ext.admin.case_actions import case_url, get_case, require_permission
 from admin_ext.admin.case_forms import CHANGE_CASE
 from moderation.models import Case
 from moderation.services import claim_case, claim_of, release_case
-from moderation_site.time_format import format_timestamp, time_element
+from moderation_site.time_format import age_element, format_timestamp
 
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
@@ -31,12 +31,15 @@ MAX_CASES_PER_CLAIM = 50
 
 
 def held_by(case: Case) -> SafeString:
-    """The queue's column: "held by alice since 14:02 UTC", or "—". Reads the
-    case's row and its claimant, joined by the queue's query: no query per row."""
+    """The queue's column: "alice, 12 min ago" (the time in its title, as the
+    queue's other ages), or "—". Reads the case's row and its claimant, joined by
+    the queue's query: no query per row."""
     claim = claim_of(case)
     if claim is None:
         return SafeString("—")
-    return format_html("held by {} since {}", claim.holder_name, time_element(claim.since))
+    return format_html(
+        '<span class="caseadmin-claim">{}, {}</span>', claim.holder_name, age_element(claim.since)
+    )
 
 
 def page_context(request: HttpRequest, case: Case, *, may_act: bool) -> dict[str, Any]:

@@ -375,7 +375,7 @@ class CaseAdmin(DeskModelAdmin):
             "unfold/helpers/label.html", {"text": text, "variant": STATUS_LABELS[value]}
         )
 
-    @display(description="claim")
+    @display(description="held by")
     def display_claim(self, case: Case) -> SafeString:
         return case_claims.held_by(case)
 
