@@ -219,12 +219,13 @@ class UnreadMessagesManager(models.Manager):
 
 
 class NotificationQuerySet(models.QuerySet):
-    def unseen_warnings_for(self, user: AbstractBaseUser) -> Self:
-        """The user's moderator warnings they have not acknowledged, newest first,
-        with the columns the inbox shows (notif_user_idx)."""
+    def unseen_notices_for(self, user: AbstractBaseUser) -> Self:
+        """The user's notices (moderator warnings, outcomes of their reports) they
+        have not acknowledged, newest first, with the columns the inbox shows
+        (notif_user_idx)."""
         return (
-            self.filter(user=user, kind="warning", is_seen=False)
-            .only("id", "text", "created_at")
+            self.filter(user=user, kind__in=self.model.NOTICE_KINDS, is_seen=False)
+            .only("id", "kind", "text", "created_at")
             .order_by("-created_at", "-id")
         )
 

@@ -174,13 +174,17 @@ class Message(models.Model):
 
 
 class Notification(models.Model):
-    """Something to tell a user: a new message or reply, or a moderator's warning
-    (which has no message, only ``text``)."""
+    """Something to tell a user: a new message or reply, or a notice (a moderator's
+    warning, the outcome of their report), which has no message, only ``text``."""
 
     class Kind(models.TextChoices):
         NEW_MESSAGE = "new_message", "New message"
         REPLY = "reply", "Reply"
         WARNING = "warning", "Warning from the moderators"
+        REPORT_OUTCOME = "report_outcome", "Outcome of your report"
+
+    # Shown above the inbox until the user acknowledges them.
+    NOTICE_KINDS = (Kind.WARNING, Kind.REPORT_OUTCOME)
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -192,7 +196,7 @@ class Notification(models.Model):
         Message, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
     )
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.NEW_MESSAGE)
-    text = models.TextField(blank=True)  # a warning's words, to its receiver
+    text = models.TextField(blank=True)  # a notice's words, to its receiver
     created_at = models.DateTimeField(auto_now_add=True)
     is_seen = models.BooleanField(default=False)
 
@@ -206,8 +210,8 @@ class Notification(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind="warning") | Q(message__isnull=False),
-                name="notif_message_unless_warning",
+                condition=Q(kind__in=["warning", "report_outcome"]) | Q(message__isnull=False),
+                name="notif_message_unless_notice",
             ),
         ]
 

@@ -29,8 +29,8 @@ from messaging.thread_cache import cache_thread_view, get_cached_thread_view
 
 INBOX_PAGE_SIZE = 25
 CONVERSATIONS_PAGE_SIZE = 25
-# Unseen warnings shown above the inbox, newest first; older ones show as these
-# are acknowledged.
+# Unseen notices (warnings, report outcomes) shown above the inbox, newest
+# first; older ones show as these are acknowledged.
 INBOX_WARNINGS_SHOWN = 5
 # Deeper replies stay at this indentation (their depth is printed instead), so a
 # thread thousands of messages deep still fits the page.
@@ -59,7 +59,7 @@ def _apply_service_error(form: MessageContentForm, error: ValidationError) -> No
 def inbox(request: HttpRequest) -> HttpResponse:
     unread = Paginator(Message.unread.unread_for_user(request.user), INBOX_PAGE_SIZE)
     page = unread.get_page(request.GET.get("page"))
-    warnings = Notification.objects.unseen_warnings_for(request.user)[:INBOX_WARNINGS_SHOWN]
+    warnings = Notification.objects.unseen_notices_for(request.user)[:INBOX_WARNINGS_SHOWN]
     return render(request, "messaging/inbox.html", {"page": page, "warnings": warnings})
 
 

@@ -22,6 +22,7 @@ from messaging.services import AccountAlreadyDeleted, delete_account, deletion_r
 from moderation.claims import claim_held_by_another
 from moderation.events import case_acted_on
 from moderation.models import Case, Report
+from moderation.outcomes import notify_reporters_of_outcome
 from moderation.retention import retention_end
 from moderation.sanctions import hide_message, suspend_user, warn_user
 from moderation.service_support import (
@@ -182,6 +183,13 @@ def _delete_reported_account(
 ) -> None:
     if refusal := deletion_refusal(actor=moderator, user=user):
         raise ValidationError(f"The account was not deleted: {refusal}.")
+    # Told now, as an action: the deletion's own closing (forget_deleted_account)
+    # would tell them the account is gone, as when its owner deletes it.
+    notify_reporters_of_outcome(
+        Report.objects.filter(case_id=case.pk),
+        resolution=Case.Resolution.ACTIONED,
+        now=timezone.now(),
+    )
     try:
         delete_account(user, actor=moderator, reason=reason, case_id=case.pk)
     except AccountAlreadyDeleted:
@@ -235,9 +243,13 @@ def reported_messages(case: Case) -> list[Message]:
 
 
 def _close(case: Case, *, resolution: str, now: datetime) -> None:
-    Case.objects.filter(pk=case.pk, status=Case.Status.OPEN).update(
+    closed = Case.objects.filter(pk=case.pk, status=Case.Status.OPEN).update(
         status=Case.Status.CLOSED,
         resolution=resolution,
         closed_at=now,
         retain_until=retention_end(now),
     )
+    if closed:
+        notify_reporters_of_outcome(
+            Report.objects.filter(case_id=case.pk), resolution=resolution, now=now
+        )

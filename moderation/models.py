@@ -171,6 +171,9 @@ class Report(models.Model):
     # their words quoted in the evidence stay until then, even in an open case,
     # and purge_expired_evidence empties them after (and empties this again).
     reporter_words_kept_until = models.DateTimeField(null=True, blank=True)
+    # When the reporter was told how their report ended (moderation.outcomes):
+    # once per report, even if its case is closed again.
+    outcome_notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -26,6 +26,7 @@ from audit.models import AuditEntry
 from moderation.events import evidence_purged
 from moderation.evidence import remove_words
 from moderation.models import Case, Note, Report
+from moderation.outcomes import notify_reporters_of_outcome
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -61,7 +62,8 @@ def forget_deleted_account(user: AbstractBaseUser) -> None:
 def close_cases_of_deleted_account(user: AbstractBaseUser, *, now: datetime) -> int:
     """The account's cases no longer keep its name, and its open case closes and
     starts its evidence retention: one statement (by the link, still set before
-    the delete: case_user_idx). Returns how many cases it changed."""
+    the delete: case_user_idx); then the reporters of the case it closed are told
+    (moderation.outcomes). Returns how many cases it changed."""
 
     def if_open(value: object, field: str) -> Conditional:
         return Conditional(When(status=Case.Status.OPEN, then=Value(value)), default=F(field))
@@ -73,6 +75,17 @@ def close_cases_of_deleted_account(user: AbstractBaseUser, *, now: datetime) -> 
         closed_at=if_open(now, "closed_at"),
         retain_until=if_open(retention_end(now), "retain_until"),
     )
+    # Most deleted accounts were never reported: no case, no query.
+    if changed:
+        notify_reporters_of_outcome(
+            Report.objects.filter(
+                case__reported_user_id=user.pk,
+                case__resolution=Case.Resolution.ACCOUNT_DELETED,
+                case__closed_at=now,
+            ),
+            resolution=Case.Resolution.ACCOUNT_DELETED,
+            now=now,
+        )
     return changed
 
 

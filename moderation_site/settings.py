@@ -351,6 +351,9 @@ EVIDENCE_RETENTION_DAYS = env_int("EVIDENCE_RETENTION_DAYS", 90)
 # A moderator's claim on a case lapses after this many minutes without an
 # action of theirs on it (moderation.claims).
 CLAIM_MINUTES = env_int("CLAIM_MINUTES", 30)
+# When a case closes, each reporter is told on their inbox whether action was
+# taken (moderation.outcomes); off, reporters hear nothing.
+REPORT_OUTCOME_NOTIFICATIONS = env_bool("REPORT_OUTCOME_NOTIFICATIONS", True)
 
 # --- Admin (django-unfold) ------------------------------------------------------
 

@@ -248,15 +248,16 @@ def mark_thread_read(*, reader: AbstractBaseUser, thread_id: int) -> int:
 
 @transaction.atomic
 def acknowledge_warning(notification_id: int, *, user: AbstractBaseUser) -> None:
-    """``user`` has read a moderator's warning: it leaves their inbox.
+    """``user`` has read a notice (a moderator's warning, the outcome of their
+    report): it leaves their inbox.
 
-    Only the user's own warnings: any other id (someone else's warning, a
+    Only the user's own notices: any other id (someone else's notice, a
     message notification, nothing) raises Notification.DoesNotExist, so a caller
-    cannot tell another person's warning from a missing one. Acknowledging twice
+    cannot tell another person's notice from a missing one. Acknowledging twice
     is harmless.
     """
     changed = Notification.objects.filter(
-        pk=notification_id, user=user, kind=Notification.Kind.WARNING
+        pk=notification_id, user=user, kind__in=Notification.NOTICE_KINDS
     ).update(is_seen=True)
     if not changed:
         raise Notification.DoesNotExist("No such warning.")

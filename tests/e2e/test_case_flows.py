@@ -93,11 +93,11 @@ def test_a_reported_threat_is_hidden_and_its_author_warned(page: Page) -> None:
     log_out(page)
 
     log_in_to_user_pages(page, "zeno")
-    warnings = page.get_by_role("region", name="Warnings from the moderators")
+    warnings = page.get_by_role("region", name="From the moderators")
     expect(warnings).to_contain_text("Threats are not allowed. Next time: suspension.")
     save_screenshot(page, "user_warning")
     warnings.get_by_role("button", name="Got it").click()
-    expect(page.get_by_role("region", name="Warnings from the moderators")).to_have_count(0)
+    expect(page.get_by_role("region", name="From the moderators")).to_have_count(0)
     assert Notification.objects.get(kind=Notification.Kind.WARNING).is_seen
     assert Message.objects.get(pk=threat.pk).is_hidden
     assert get_user_model().objects.get(username="zeno").is_active
