@@ -80,6 +80,18 @@ def superuser(db):
 
 
 @pytest.fixture
+def moderator_client(client, moderator):
+    client.force_login(moderator)
+    return client
+
+
+@pytest.fixture
+def superuser_client(client, superuser):
+    client.force_login(superuser)
+    return client
+
+
+@pytest.fixture
 def conversation(alice, bob):
     """alice → bob, bob → alice (reply), alice → bob (reply to the reply)."""
     root = MessageFactory(sender=alice, receiver=bob, content="Hello Bob")

@@ -70,12 +70,6 @@ def still_there(*users) -> bool:
 
 
 @pytest.fixture
-def moderator_client(client, moderator):
-    client.force_login(moderator)
-    return client
-
-
-@pytest.fixture
 def zeno(bob):
     """An account with every kind of data, its words marked with SECRET."""
     zeno = UserFactory(username="zeno")

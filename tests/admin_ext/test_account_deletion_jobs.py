@@ -71,12 +71,6 @@ def people(count: int, *, with_messages_to=None) -> list:
     return accounts
 
 
-@pytest.fixture
-def moderator_client(client, moderator):
-    client.force_login(moderator)
-    return client
-
-
 def test_the_sync_limit_is_what_the_tests_assume():
     assert DELETE_SYNC_LIMIT == 10
     assert PREVIEW_DETAIL_LIMIT == 50

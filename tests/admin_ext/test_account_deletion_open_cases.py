@@ -32,12 +32,6 @@ def reported(author, reporter) -> Case:
     return report_message(reporter=reporter, message=message, reason="harassment").case
 
 
-@pytest.fixture
-def moderator_client(client, moderator):
-    client.force_login(moderator)
-    return client
-
-
 def test_the_preview_names_the_open_case_of_an_account(moderator_client, alice, bob):
     zeno, quiet = UserFactory(username="zeno"), UserFactory(username="quiet")
     case = reported(zeno, alice)

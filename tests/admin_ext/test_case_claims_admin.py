@@ -40,18 +40,6 @@ def holder(db):
     return ModeratorFactory(username="holder")
 
 
-@pytest.fixture
-def moderator_client(client, moderator):
-    client.force_login(moderator)
-    return client
-
-
-@pytest.fixture
-def superuser_client(client, superuser):
-    client.force_login(superuser)
-    return client
-
-
 def flash(response) -> list[str]:
     return [str(message) for message in get_messages(response.wsgi_request)]
 

@@ -18,12 +18,6 @@ pytestmark = pytest.mark.django_db
 QUEUE_URL = reverse("admin:moderation_case_changelist")
 
 
-@pytest.fixture
-def moderator_client(client, moderator):
-    client.force_login(moderator)
-    return client
-
-
 def case_url(case: Case) -> str:
     return reverse("admin:moderation_case_change", args=[case.pk])
 

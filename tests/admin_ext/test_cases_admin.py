@@ -65,18 +65,6 @@ def case_with_reporters(author, count: int, **fields) -> Case:
 
 
 @pytest.fixture
-def moderator_client(client, moderator):
-    client.force_login(moderator)
-    return client
-
-
-@pytest.fixture
-def superuser_client(client, superuser):
-    client.force_login(superuser)
-    return client
-
-
-@pytest.fixture
 def staff_client(client):
     client.force_login(UserFactory(username="staff", is_staff=True))
     return client

@@ -26,12 +26,6 @@ SEARCH_URL = reverse("admin:search")
 SEARCH_QUERY_BUDGET = 14
 
 
-@pytest.fixture
-def moderator_client(client, moderator):
-    client.force_login(moderator)
-    return client
-
-
 def found(client, term: str) -> list[tuple[str, str]]:
     """(title, link) of each result the palette shows for ``term``."""
     response = client.get(SEARCH_URL, {"s": term})

@@ -40,12 +40,6 @@ CASE_CARDS = {"Open cases", "Median time to first action"}
 
 
 @pytest.fixture
-def moderator_client(client, moderator):
-    client.force_login(moderator)
-    return client
-
-
-@pytest.fixture
 def busy_day(alice, bob, carol, moderator):
     """Today: alice 3 messages, bob 2, carol 2 (one to an account deleted since),
     one edit, one account deletion."""

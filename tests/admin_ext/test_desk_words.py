@@ -23,12 +23,6 @@ LIST_TITLES = {
 }
 
 
-@pytest.fixture
-def moderator_client(client, moderator):
-    client.force_login(moderator)
-    return client
-
-
 @pytest.mark.parametrize(("url_name", "title"), LIST_TITLES.items())
 def test_every_list_is_titled_by_its_name(moderator_client, url_name, title):
     response = moderator_client.get(reverse(url_name))

@@ -40,12 +40,6 @@ def export_entry() -> AuditEntry:
 
 
 @pytest.fixture
-def moderator_client(client, moderator):
-    client.force_login(moderator)
-    return client
-
-
-@pytest.fixture
 def as_job(settings, tmp_path):
     settings.EXPORT_STREAM_LIMIT = 0  # every export is a job
     settings.MEDIA_ROOT = tmp_path

@@ -98,12 +98,6 @@ def as_dicts(rows: list[list[str]]) -> list[dict[str, str]]:
 
 
 @pytest.fixture
-def moderator_client(client, moderator):
-    client.force_login(moderator)
-    return client
-
-
-@pytest.fixture
 def staff_without_export(db):
     """A moderator whose group holds no export permission: the role allows
     exports, Django's permission refuses them."""

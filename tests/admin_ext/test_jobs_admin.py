@@ -63,12 +63,6 @@ def grant_export_permission(user, model=Message) -> None:
 
 
 @pytest.fixture
-def moderator_client(client, moderator):
-    client.force_login(moderator)
-    return client
-
-
-@pytest.fixture
 def other_moderator_client(moderator):
     client = Client()
     client.force_login(ModeratorFactory(username="other-moderator"))

@@ -42,12 +42,6 @@ def flashed(response) -> list[str]:
 
 
 @pytest.fixture
-def moderator_client(client, moderator):
-    client.force_login(moderator)
-    return client
-
-
-@pytest.fixture
 def message(alice, bob):
     return MessageFactory(sender=alice, receiver=bob, content="Give me your password")
 

@@ -127,12 +127,6 @@ def grow_thread(root: Message, *, size: int) -> list[Message]:
 
 
 @pytest.fixture
-def moderator_client(client, moderator):
-    client.force_login(moderator)
-    return client
-
-
-@pytest.fixture
 def viewer(db):
     """Staff who may only view messages."""
     user = UserFactory(username="viewer", is_staff=True)

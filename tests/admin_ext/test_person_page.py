@@ -26,12 +26,6 @@ def action_url(name: str, user) -> str:
     return reverse(f"admin:auth_user_{name}", args=[user.pk])
 
 
-@pytest.fixture
-def moderator_client(client, moderator):
-    client.force_login(moderator)
-    return client
-
-
 def listed_usernames(response) -> set[str]:
     return {user.username for user in response.context["cl"].result_list}
 

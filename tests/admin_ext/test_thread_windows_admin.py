@@ -38,12 +38,6 @@ def show_links(response) -> list[str]:
 
 
 @pytest.fixture
-def moderator_client(client, moderator):
-    client.force_login(moderator)
-    return client
-
-
-@pytest.fixture
 def big_thread(alice, bob) -> list[Message]:
     return bushy(alice, bob, size=5_000, fanout=4)
 

@@ -31,18 +31,6 @@ def password_url(user) -> str:
     return reverse("admin:auth_user_password_change", args=[user.pk])
 
 
-@pytest.fixture
-def moderator_client(client, moderator):
-    client.force_login(moderator)
-    return client
-
-
-@pytest.fixture
-def superuser_client(client, superuser):
-    client.force_login(superuser)
-    return client
-
-
 def listed_usernames(response) -> set[str]:
     return {user.username for user in response.context["cl"].result_list}
 

@@ -102,12 +102,6 @@ def hostile_message(entry: HostileText, alice, bob) -> Message:
     return message
 
 
-@pytest.fixture
-def moderator_client(client, moderator):
-    client.force_login(moderator)
-    return client
-
-
 # --- pages ------------------------------------------------------------------------
 
 

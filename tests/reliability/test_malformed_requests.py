@@ -82,12 +82,6 @@ SEARCH_TERMS = {
 
 
 @pytest.fixture
-def moderator_client(client, moderator):
-    client.force_login(moderator)
-    return client
-
-
-@pytest.fixture
 def superuser_client(superuser):
     other = Client()
     other.force_login(superuser)
