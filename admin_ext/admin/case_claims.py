@@ -6,6 +6,7 @@ handler here only calls its services and says what happened.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
@@ -56,32 +57,35 @@ def page_context(request: HttpRequest, case: Case, *, may_act: bool) -> dict[str
 
 
 def claim_view(model_admin: ModelAdmin, request: HttpRequest, object_id: str) -> HttpResponse:
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    require_permission(request, CHANGE_CASE)
-    case = get_case(model_admin, request, object_id)
-    try:
-        claim = claim_case(case, moderator=request.user)
-    except ValidationError as error:
-        model_admin.message_user(request, " ".join(error.messages), messages.ERROR)
-    else:
-        model_admin.message_user(request, claimed_message(case, claim.until), messages.SUCCESS)
-    return HttpResponseRedirect(case_url(model_admin, case))
+    def claim(case: Case) -> str:
+        return claimed_message(case, claim_case(case, moderator=request.user).until)
+
+    return _post_on_case(model_admin, request, object_id, claim)
 
 
 def release_view(model_admin: ModelAdmin, request: HttpRequest, object_id: str) -> HttpResponse:
+    def release(case: Case) -> str:
+        release_case(case, moderator=request.user)
+        return f"Case #{case.pk} released: anyone may claim it."
+
+    return _post_on_case(model_admin, request, object_id, release)
+
+
+def _post_on_case(
+    model_admin: ModelAdmin, request: HttpRequest, object_id: str, act: Callable[[Case], str]
+) -> HttpResponse:
+    """A claim button's POST: ``act`` on the case, its success or refusal said,
+    back to the case's page."""
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     require_permission(request, CHANGE_CASE)
     case = get_case(model_admin, request, object_id)
     try:
-        release_case(case, moderator=request.user)
+        done = act(case)
     except ValidationError as error:
         model_admin.message_user(request, " ".join(error.messages), messages.ERROR)
     else:
-        model_admin.message_user(
-            request, f"Case #{case.pk} released: anyone may claim it.", messages.SUCCESS
-        )
+        model_admin.message_user(request, done, messages.SUCCESS)
     return HttpResponseRedirect(case_url(model_admin, case))
 
 
