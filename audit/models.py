@@ -53,6 +53,14 @@ class AuditEntry(models.Model):
         USER_SUSPENDED = "user_suspended", "User suspended"
         SUSPENSION_LIFTED = "suspension_lifted", "Suspension lifted"
         NOTE_ADDED = "note_added", "Note added"
+        # A sanction with an end reached it: lifted by the system (actor empty).
+        SANCTION_EXPIRED = "sanction_expired", "Sanction ended on time"
+        # Appeals (moderation.appeals): the person's, then a moderator's steps.
+        APPEAL_FILED = "appeal_filed", "Appeal filed"
+        APPEAL_QUESTION_ASKED = "appeal_question_asked", "Question asked on an appeal"
+        APPEAL_ANSWERED = "appeal_answered", "Appeal question answered"
+        APPEAL_APPROVED = "appeal_approved", "Appeal approved: sanction reversed"
+        APPEAL_REJECTED = "appeal_rejected", "Appeal rejected"
         # A moderator took a case to work on (moderation.claims), or let it go.
         CASE_CLAIMED = "case_claimed", "Case claimed"
         CASE_RELEASED = "case_released", "Case released"

@@ -182,9 +182,11 @@ class Notification(models.Model):
         REPLY = "reply", "Reply"
         WARNING = "warning", "Warning from the moderators"
         REPORT_OUTCOME = "report_outcome", "Outcome of your report"
+        # A sanction that ended, a moderator's question on an appeal, its decision.
+        MODERATION_NOTICE = "moderation_notice", "About a moderators' decision"
 
     # Shown above the inbox until the user acknowledges them.
-    NOTICE_KINDS = (Kind.WARNING, Kind.REPORT_OUTCOME)
+    NOTICE_KINDS = (Kind.WARNING, Kind.REPORT_OUTCOME, Kind.MODERATION_NOTICE)
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -210,7 +212,8 @@ class Notification(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind__in=["warning", "report_outcome"]) | Q(message__isnull=False),
+                condition=Q(kind__in=["warning", "report_outcome", "moderation_notice"])
+                | Q(message__isnull=False),
                 name="notif_message_unless_notice",
             ),
         ]

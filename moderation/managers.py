@@ -58,3 +58,31 @@ class NoteQuerySet(models.QuerySet):
         (by the account id the case keeps, so notes of a deleted account's cases
         are still found)."""
         return self.filter(Q(user_id=user_id) | Q(case__account_id=user_id))
+
+
+class SanctionQuerySet(models.QuerySet):
+    def active(self) -> Self:
+        return self.filter(ended_at__isnull=True)
+
+    def ended(self) -> Self:
+        return self.filter(ended_at__isnull=False)
+
+    def due(self, *, now: datetime | None = None) -> Self:
+        """Active sanctions whose end has come (sanction_due_idx), soonest first."""
+        return self.active().filter(ends_at__lte=now or timezone.now()).order_by("ends_at", "id")
+
+    def of_user(self, user_id: int) -> Self:
+        return self.filter(user_id=user_id)
+
+
+class AppealQuerySet(models.QuerySet):
+    def undecided(self) -> Self:
+        return self.filter(status__in=("open", "asked"))
+
+    def waiting_for_moderators(self) -> Self:
+        """The appeals queue: open ones, oldest first (appeal_queue_idx)."""
+        return self.filter(status="open").order_by("created_at", "id")
+
+    def past_retention(self, *, now: datetime | None = None) -> Self:
+        """Decided appeals kept no longer (appeal_retention_idx)."""
+        return self.filter(retain_until__lte=now or timezone.now())

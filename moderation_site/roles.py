@@ -162,6 +162,16 @@ MODEL_PAGES: dict[str, dict[str, frozenset[Role]]] = {
         action("claim_cases"): DESK,
         "retention": SUPERUSERS,
     },
+    # A person's sanctions (moderation.sanctions): read here; imposed, lifted and
+    # ended from a case, a message or a person's page.
+    "moderation.sanction": {Page.LIST: DESK, Page.VIEW: DESK},
+    # The appeals queue (moderation.appeals). Who may decide one appeal is
+    # may_decide_appeal below: the page is open to the desk, the decision is not.
+    "moderation.appeal": {
+        **_READ,
+        "ask": DESK,
+        "decide": DESK,
+    },
     # django-tasks-db's own admin: the task queue's rows, for superusers to look at.
     "django_tasks_database.dbtaskresult": {Page.LIST: SUPERUSERS, Page.VIEW: SUPERUSERS},
 }
@@ -199,8 +209,22 @@ MODERATOR_PERMISSIONS: frozenset[tuple[str, str]] = frozenset(
         ("moderation", "view_report"),
         ("moderation", "view_note"),
         ("moderation", "add_note"),
+        # Sanctions and appeals: read; deciding an appeal is changing it.
+        ("moderation", "view_sanction"),
+        ("moderation", "view_appeal"),
+        ("moderation", "change_appeal"),
     }
 )
+
+
+def may_decide_appeal(user: Any, *, imposed_by_id: int | None) -> bool:
+    """Four eyes: the moderator who imposed a sanction does not decide its appeal
+    (nor ask its question); another moderator does. A superuser may override and
+    decide their own. A sanction whose imposer was deleted is anyone's."""
+    role = role_of(user)
+    if role is Role.SUPERUSER:
+        return True
+    return role is Role.MODERATOR and (imposed_by_id is None or imposed_by_id != user.pk)
 
 
 def role_of(user: Any) -> Role:

@@ -354,6 +354,8 @@ CLAIM_MINUTES = env_int("CLAIM_MINUTES", 30)
 # When a case closes, each reporter is told on their inbox whether action was
 # taken (moderation.outcomes); off, reporters hear nothing.
 REPORT_OUTCOME_NOTIFICATIONS = env_bool("REPORT_OUTCOME_NOTIFICATIONS", True)
+# A person may appeal a sanction once, within this many days of it (moderation.appeals).
+APPEAL_WINDOW_DAYS = env_int("APPEAL_WINDOW_DAYS", 20)
 
 # --- Admin (django-unfold) ------------------------------------------------------
 

@@ -107,6 +107,6 @@ def test_a_permission_its_model_does_not_have_is_refused_by_name(db):
 
 
 def test_a_permission_of_a_model_not_created_yet_is_left_for_a_later_migration(db):
-    set_moderators_permissions(global_apps, {("auth", "view_user"), ("moderation", "view_appeal")})
+    set_moderators_permissions(global_apps, {("auth", "view_user"), ("moderation", "view_verdict")})
 
     assert moderators_permissions() == {("auth", "view_user")}
