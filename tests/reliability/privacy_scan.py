@@ -42,6 +42,8 @@ TEXT_TYPES = {
 }
 # Tables no model stands for: Django's own bookkeeping, never personal data.
 UNMODELLED_TABLES = {"django_migrations"}
+
+
 def scanned_models():
     return [
         model
