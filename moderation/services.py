@@ -41,10 +41,12 @@ from moderation.reports import (
 )
 from moderation.sanctions import (
     hide_message,
+    lift_expired_sanctions,
     lift_suspension,
     restore_message,
     suspend_user,
     warn_user,
+    withdraw_warning,
 )
 from moderation.service_support import (
     MAX_REASON_LENGTH,
@@ -75,6 +77,7 @@ __all__ = [
     "claim_of",
     "delete_groups",
     "hide_message",
+    "lift_expired_sanctions",
     "lift_suspension",
     "open_case_for_message",
     "release_case",
@@ -88,6 +91,7 @@ __all__ = [
     "suspend_user",
     "validate_case_actions",
     "warn_user",
+    "withdraw_warning",
 ]
 
 # --- notes --------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group
 from django.db import models
 
 from messaging.models import Message, MessageHistory, Notification
+from moderation.models import Appeal, Sanction
 
 PASSWORD = "correct horse battery staple"
 
@@ -74,6 +75,28 @@ class MessageHistoryFactory(factory.django.DjangoModelFactory):
     old_content = factory.Sequence(lambda n: f"Old text {n}")
     edited_at = factory.Faker("date_time", tzinfo=datetime.UTC)
     edited_by = factory.LazyAttribute(lambda history: history.message.sender)
+
+
+class SanctionFactory(factory.django.DjangoModelFactory):
+    """A suspension by default, as a row only: the account is not suspended by it
+    (the services in moderation.sanctions do both)."""
+
+    class Meta:
+        model = Sanction
+
+    user = factory.SubFactory(UserFactory)
+    kind = Sanction.Kind.SUSPEND
+    imposed_by = factory.SubFactory(ModeratorFactory)
+
+
+class AppealFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Appeal
+
+    sanction = factory.SubFactory(SanctionFactory)
+    user = factory.LazyAttribute(lambda appeal: appeal.sanction.user)
+    case = factory.LazyAttribute(lambda appeal: appeal.sanction.case)
+    text = factory.Sequence(lambda n: f"Please look again at this, {n}")
 
 
 def bulk_messages(rows: list[dict]) -> list[Message]:
