@@ -27,6 +27,7 @@ from django.utils import timezone
 from audit.models import AuditEntry
 from moderation.models import DELETED_ACCOUNT, Case
 from moderation.service_support import record_case_entry, require_case_permission
+from moderation_site.roles import overrides_claims
 from moderation_site.time_format import format_timestamp
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ def claim_held_by_another(
     """The live claim that ``moderator`` must confirm before acting on ``case``:
     someone else's; None for its holder and for a superuser (who overrides)."""
     claim = claim_of(case, now=now)
-    if claim is None or claim.holder_id == moderator.pk or moderator.is_superuser:
+    if claim is None or claim.holder_id == moderator.pk or overrides_claims(moderator):
         return None
     return claim
 
@@ -134,7 +135,7 @@ def release_case(case: Case, *, moderator: AbstractBaseUser, now: datetime | Non
     if holder_id is None or (claim_of(locked, now=now) is None and holder_id != moderator.pk):
         raise ValidationError(f"Case #{locked.pk} is not claimed: there is nothing to release.")
     holder_name = locked.claimed_by.get_username()
-    if holder_id != moderator.pk and not moderator.is_superuser:
+    if holder_id != moderator.pk and not overrides_claims(moderator):
         raise ValidationError(
             f"{holder_name} holds case #{locked.pk}: only they or a superuser can release it."
         )

@@ -217,6 +217,12 @@ MODERATOR_PERMISSIONS: frozenset[tuple[str, str]] = frozenset(
 )
 
 
+def overrides_claims(user: Any) -> bool:
+    """Whether ``user`` acts on a case another moderator holds without confirming,
+    and releases anyone's claim (moderation.claims): superusers."""
+    return role_of(user) is Role.SUPERUSER
+
+
 def may_decide_appeal(user: Any, *, imposed_by_id: int | None) -> bool:
     """Four eyes: the moderator who imposed a sanction does not decide its appeal
     (nor ask its question); another moderator does. A superuser may override and
