@@ -34,6 +34,10 @@ MODERATOR_ACTIONS = (
     AuditEntry.Action.USER_WARNED,
     AuditEntry.Action.USER_SUSPENDED,
     AuditEntry.Action.SUSPENSION_LIFTED,
+    AuditEntry.Action.MESSAGE_FLAGGED,
+    AuditEntry.Action.APPEAL_QUESTION_ASKED,
+    AuditEntry.Action.APPEAL_APPROVED,
+    AuditEntry.Action.APPEAL_REJECTED,
 )
 
 

@@ -16,8 +16,9 @@ from django.core.cache import cache
 from django.db import transaction
 
 # One dict under one key holds every figure, message and moderation ones alike,
-# so one drop serves every write.
-DASHBOARD_FIGURES_KEY = "messaging:dashboard-figures:v1"
+# so one drop serves every write. The version changes with the dict's keys, so a
+# page never reads a dict cached by the code before a deploy (v2: queue health).
+DASHBOARD_FIGURES_KEY = "messaging:dashboard-figures:v2"
 # Bounds staleness of the time windows ("today"), and of figures whose invalidation
 # a Redis outage lost (moderation_site.cache); writes drop it at once.
 DASHBOARD_FIGURES_SECONDS = 300

@@ -4,7 +4,10 @@ Every figure comes from ``dashboard_figures.dashboard_figures()``: when the cach
 warm the page costs no query for them. Links and labels are built per request
 from those primitives (no query either). The message figures are shown to those
 who may read messages, the moderation figures (open cases, time to first action,
-actions per day) to those who may see cases.
+actions per day, and queue health: the oldest waits, cases opened and closed,
+each moderator's week, appeals overturned) to those who may see cases. The
+oldest waits are cached as the moment they began and worded as ages here, at
+the page's own time.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from urllib.parse import urlencode
 from django.contrib import admin
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -24,6 +28,7 @@ from django.utils.safestring import SafeString
 
 from admin_ext.admin.dashboard_figures import dashboard_figures
 from audit.models import AuditEntry
+from moderation.queue_health import age_in_seconds
 from moderation_site import roles
 
 # unfold must precede admin_ext in INSTALLED_APPS, so its admin/index.html is found
@@ -39,46 +44,61 @@ admin.site.index_title = "Dashboard"
 # are written as the values they give these charts: both axes shown, at most 10
 # x labels, and a y grid line at 0 only (Chart.js indexes the list by tick, from
 # the bottom; it draws at most 11 y ticks by default).
-CHART_OPTIONS = json.dumps(
-    {
-        "animation": False,
-        "barPercentage": 1,
-        "base": 0,
-        "grouped": False,
-        "maxBarThickness": 4,
-        "responsive": True,
-        "maintainAspectRatio": False,
-        "datasets": {
-            "bar": {"borderRadius": 12, "border": {"width": 0}, "borderSkipped": "middle"}
-        },
-        "plugins": {
-            "legend": {
-                "align": "end",
-                "display": False,
-                "position": "top",
-                "labels": {
-                    "boxHeight": 5,
-                    "boxWidth": 5,
-                    "color": "#9ca3af",
-                    "pointStyle": "circle",
-                    "usePointStyle": True,
-                },
+_BAR_CHART_OPTIONS: dict[str, Any] = {
+    "animation": False,
+    "barPercentage": 1,
+    "base": 0,
+    "grouped": False,
+    "maxBarThickness": 4,
+    "responsive": True,
+    "maintainAspectRatio": False,
+    "datasets": {"bar": {"borderRadius": 12, "border": {"width": 0}, "borderSkipped": "middle"}},
+    "plugins": {
+        "legend": {
+            "align": "end",
+            "display": False,
+            "position": "top",
+            "labels": {
+                "boxHeight": 5,
+                "boxWidth": 5,
+                "color": "#9ca3af",
+                "pointStyle": "circle",
+                "usePointStyle": True,
             },
-            "tooltip": {"enabled": True},
+        },
+        "tooltip": {"enabled": True},
+    },
+    "scales": {
+        "x": {
+            "display": True,
+            "border": {"dash": [5, 5], "dashOffset": 2, "width": 0},
+            "ticks": {"color": "#9ca3af", "display": True, "maxTicksLimit": 10},
+            "grid": {"display": True, "tickWidth": 0},
+        },
+        "y": {
+            "display": True,
+            "border": {"dash": [5, 5], "dashOffset": 5, "width": 0},
+            "ticks": {"color": "#9ca3af", "display": True, "precision": 0},
+            "grid": {"lineWidth": [1] + [0] * 10, "tickWidth": 0},
+        },
+    },
+}
+CHART_OPTIONS = json.dumps(_BAR_CHART_OPTIONS)
+# The same for a line chart of several series: unfold's line style, the legend
+# shown (the colours alone do not say which line is which), and the y axis from
+# 0, where Chart.js starts a line chart's at its lowest value and makes a small
+# gap between the lines look large.
+LINE_CHART_OPTIONS = json.dumps(
+    {
+        **_BAR_CHART_OPTIONS,
+        "datasets": {"line": {"borderWidth": 2, "pointBorderWidth": 0, "pointStyle": False}},
+        "plugins": {
+            **_BAR_CHART_OPTIONS["plugins"],
+            "legend": {**_BAR_CHART_OPTIONS["plugins"]["legend"], "display": True},
         },
         "scales": {
-            "x": {
-                "display": True,
-                "border": {"dash": [5, 5], "dashOffset": 2, "width": 0},
-                "ticks": {"color": "#9ca3af", "display": True, "maxTicksLimit": 10},
-                "grid": {"display": True, "tickWidth": 0},
-            },
-            "y": {
-                "display": True,
-                "border": {"dash": [5, 5], "dashOffset": 5, "width": 0},
-                "ticks": {"color": "#9ca3af", "display": True, "precision": 0},
-                "grid": {"lineWidth": [1] + [0] * 10, "tickWidth": 0},
-            },
+            **_BAR_CHART_OPTIONS["scales"],
+            "y": {**_BAR_CHART_OPTIONS["scales"]["y"], "beginAtZero": True},
         },
     }
 )
@@ -100,6 +120,7 @@ def dashboard_callback(request: HttpRequest, context: dict[str, Any]) -> dict[st
     figures = dashboard_figures()
     dashboard: dict[str, Any] = {
         "chart_options": CHART_OPTIONS,
+        "line_chart_options": LINE_CHART_OPTIONS,
         "computed_at": parse_datetime(figures["computed_at"]),
     }
     if shows_messages:
@@ -111,6 +132,9 @@ def dashboard_callback(request: HttpRequest, context: dict[str, Any]) -> dict[st
         dashboard["actions_chart"] = _chart_json(
             figures["moderator_actions_per_day"], label="Moderator actions"
         )
+        dashboard["queue_cards"] = _queue_cards(figures, now=timezone.now())
+        dashboard["cases_flow_chart"] = _cases_flow_chart_json(figures)
+        dashboard["moderators"] = _moderators_table(figures)
     context["dashboard"] = dashboard
     return context
 
@@ -124,6 +148,15 @@ def _changelist_url(model_name: str, **lookups: Any) -> str | None:
     except NoReverseMatch:
         return None
     return f"{url}?{urlencode(lookups)}" if lookups else url
+
+
+def _change_url(model_name: str, pk: int) -> str | None:
+    """The admin page of one ``app_label.model`` object; None without an admin."""
+    app_label, model = model_name.split(".")
+    try:
+        return reverse(f"admin:{app_label}_{model}_change", args=[pk])
+    except NoReverseMatch:
+        return None
 
 
 def _since(field: str, start: str) -> dict[str, str]:
@@ -196,6 +229,57 @@ def _case_cards(figures: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def _queue_cards(figures: dict[str, Any], *, now: datetime) -> list[dict[str, Any]]:
+    # Each oldest-wait card opens the case or appeal waiting longest.
+    return [
+        _oldest_card("Oldest open case", "moderation.case", figures["oldest_open_case"], now=now),
+        {
+            **_oldest_card(
+                "Oldest open appeal", "moderation.appeal", figures["oldest_open_appeal"], now=now
+            ),
+            "subtitle": "waiting for a moderator",
+        },
+        {
+            "title": "Appeals overturned",
+            "value": overturn_share(
+                decided=figures["appeals_decided"], overturned=figures["appeals_overturned"]
+            ),
+            "subtitle": "appeals decided in the last 30 days",
+            "href": None,
+        },
+    ]
+
+
+def _oldest_card(
+    title: str, model_name: str, oldest: dict[str, Any] | None, *, now: datetime
+) -> dict[str, Any]:
+    if oldest is None:
+        return {"title": title, "value": "none", "href": None}
+    seconds = age_in_seconds(parse_datetime(oldest["since"]), now=now)
+    return {
+        "title": title,
+        "value": humanise_duration(seconds),
+        "href": _change_url(model_name, oldest["id"]),
+    }
+
+
+def overturn_share(*, decided: int, overturned: int) -> str:
+    """ "2 of 5 (40%)": of the appeals decided, those that overturned their
+    sanction; "none decided" when there were none."""
+    if not decided:
+        return "none decided"
+    return f"{overturned} of {decided} ({round(100 * overturned / decided)}%)"
+
+
+def _moderators_table(figures: dict[str, Any]) -> dict[str, Any]:
+    # Plain strings: the template escapes the names (they are user input).
+    rows = [
+        [moderator["username"], moderator["actions"], moderator["claims"]]
+        for moderator in figures["moderators_this_week"]
+    ]
+    return {"headers": ["Moderator", "Actions", "Claims"], "rows": rows}
+
+
 def humanise_duration(seconds: int | None) -> str:
     """A wait in words a moderator reads at a glance: "45 min", "3 h 20 min",
     "2 d 4 h" (to the minute under a day, to the hour beyond); "—" for none."""
@@ -246,6 +330,32 @@ def _chart_json(days: list[dict[str, Any]], *, label: str) -> str:
                     "displayYAxis": True,
                     "maxTicksXLimit": 10,
                 }
+            ],
+        }
+    )
+
+
+def _cases_flow_chart_json(figures: dict[str, Any]) -> str:
+    """Chart.js data of two lines, cases opened and cases closed per day: the
+    queue keeps up while the second stays level with the first."""
+    opened, closed = figures["cases_opened_per_day"], figures["cases_closed_per_day"]
+    series = (
+        ("Opened", opened, "var(--color-primary-600)"),
+        ("Closed", closed, "var(--color-base-400)"),
+    )
+    return json.dumps(
+        {
+            "labels": [date_format(date.fromisoformat(day["date"]), "M j") for day in opened],
+            "datasets": [
+                {
+                    "label": label,
+                    "data": [day["count"] for day in days],
+                    "borderColor": colour,
+                    "backgroundColor": colour,
+                    "displayYAxis": True,
+                    "maxTicksXLimit": 10,
+                }
+                for label, days, colour in series
             ],
         }
     )

@@ -219,6 +219,12 @@ def test_the_moderator_actions_are_actions_on_people_and_cases():
         AuditEntry.Action.USER_WARNED,
         AuditEntry.Action.USER_SUSPENDED,
         AuditEntry.Action.SUSPENSION_LIFTED,
+        # Putting a message in a case, and a moderator's steps on an appeal (not the
+        # person's, not the system's timed ends).
+        AuditEntry.Action.MESSAGE_FLAGGED,
+        AuditEntry.Action.APPEAL_QUESTION_ASKED,
+        AuditEntry.Action.APPEAL_APPROVED,
+        AuditEntry.Action.APPEAL_REJECTED,
     }
 
 
