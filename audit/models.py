@@ -55,6 +55,8 @@ class AuditEntry(models.Model):
         NOTE_ADDED = "note_added", "Note added"
         # A sanction with an end reached it: lifted by the system (actor empty).
         SANCTION_EXPIRED = "sanction_expired", "Sanction ended on time"
+        # A warning's strike ended early (it stays on the person's inbox).
+        WARNING_WITHDRAWN = "warning_withdrawn", "Warning withdrawn"
         # Appeals (moderation.appeals): the person's, then a moderator's steps.
         APPEAL_FILED = "appeal_filed", "Appeal filed"
         APPEAL_QUESTION_ASKED = "appeal_question_asked", "Question asked on an appeal"

@@ -9,7 +9,8 @@ Every ``heartbeat_interval()`` seconds the thread
 - takes over the jobs of workers that stopped (``jobs.services.take_over_stalled_jobs``):
   a worker killed mid-job leaves its job running with a heartbeat that no longer
   moves, and once it is STALLED_AFTER old any live worker queues it again; the
-  handler skips the units the dead worker finished.
+  handler skips the units the dead worker finished;
+- runs the periodic work the apps registered (``jobs.periodic``) that is due.
 
 django-tasks-db itself claims each task with ``SELECT ... FOR UPDATE SKIP LOCKED``
 (one worker per task), but records no heartbeat and leaves a dead worker's task
@@ -30,6 +31,7 @@ from django.utils import timezone
 
 from jobs import services
 from jobs.models import STALLED_AFTER, WorkerHeartbeat
+from jobs.periodic import PeriodicSchedule
 from jobs.progress import beat_running_jobs
 
 logger = logging.getLogger(__name__)
@@ -60,6 +62,7 @@ class HeartbeatThread(threading.Thread):
         super().__init__(name=f"heartbeat-{worker_id}", daemon=True)
         self.worker_id = worker_id
         self._stopped = threading.Event()
+        self.periodic = PeriodicSchedule()
 
     def run(self) -> None:
         while not self._stopped.is_set():
@@ -89,6 +92,8 @@ class HeartbeatThread(threading.Thread):
         beat_running_jobs()
         services.take_over_stalled_jobs()
         WorkerHeartbeat.objects.filter(beat_at__lt=now - FORGET_WORKERS_AFTER).delete()
+        # Last: the worker's own signs of life come first. Each guards itself.
+        self.periodic.run_due()
 
     def stop(self) -> None:
         """A clean stop: the worker is no longer counted as alive."""

@@ -1,4 +1,10 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
+
+# How often each worker ends the sanctions whose time has come: with a beat at
+# most ten seconds apart (jobs.worker), one ends about 20 s after its time at most.
+LIFT_EXPIRED_EVERY = timedelta(seconds=15)
 
 
 class ModerationConfig(AppConfig):
@@ -6,9 +12,15 @@ class ModerationConfig(AppConfig):
     verbose_name = "Moderation"
 
     def ready(self) -> None:
+        from jobs.periodic import register_periodic
         from messaging.selectors import register_reported_messages_reader
         from moderation import signals  # noqa: F401 - connects the receivers
         from moderation.reports import reported_message_ids
+        from moderation.sanctions import lift_expired_sanctions
 
         # The user thread view says which messages the viewer reported.
         register_reported_messages_reader(reported_message_ids)
+        # Timed warnings and suspensions end without anyone acting (README).
+        register_periodic(
+            "lift_expired_sanctions", lift_expired_sanctions, every=LIFT_EXPIRED_EVERY
+        )

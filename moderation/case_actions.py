@@ -20,6 +20,7 @@ from audit.models import AuditEntry
 from messaging.models import Message
 from messaging.services import AccountAlreadyDeleted, delete_account, deletion_refusal
 from moderation.claims import claim_held_by_another
+from moderation.durations import until_words
 from moderation.events import case_acted_on
 from moderation.models import Case, Report
 from moderation.outcomes import notify_reporters_of_outcome
@@ -102,6 +103,7 @@ def act_on_case(
     warning: str = "",
     close: bool = True,
     despite_claim: bool = False,
+    ends_at: datetime | None = None,
 ) -> CaseActionOutcome:
     """Run ``actions`` (CaseAction values) on an open case, all or nothing.
 
@@ -111,7 +113,8 @@ def act_on_case(
     Refused with ValidationError, nothing written, when the combination cannot
     run or the case is no longer open (another moderator acted first), and
     when another moderator holds a live claim on it, unless ``despite_claim``
-    (the moderator confirmed) or the moderator is a superuser.
+    (the moderator confirmed) or the moderator is a superuser. A warning's strike
+    and a suspension last until ``ends_at`` (None: until a moderator lifts them).
     """
     require_case_permission(moderator)
     validate_case_actions(actions, reason=reason, warning=warning)
@@ -149,6 +152,7 @@ def act_on_case(
         actions=actions,
         reason=reason,
         warning=warning,
+        ends_at=ends_at,
         outcome=outcome,
     )
     if close:
@@ -206,17 +210,22 @@ def _sanction_reported_account(
     actions: Collection[str],
     reason: str,
     warning: str,
+    ends_at: datetime | None,
     outcome: CaseActionOutcome,
 ) -> None:
     """Hide, warn and suspend, in that order, whichever ``actions`` asks for."""
+    # Without an end, the words stay as they were: "warned", "suspended".
+    until = "" if ends_at is None else f" {until_words(ends_at)}"
     if CaseAction.HIDE in actions:
         _hide_reported_messages(case, moderator=moderator, reason=reason, outcome=outcome)
     if CaseAction.WARN in actions:
-        warn_user(user, moderator=moderator, reason=reason, warning=warning, case=case)
-        outcome.done.append("warned")
+        warn_user(
+            user, moderator=moderator, reason=reason, warning=warning, case=case, ends_at=ends_at
+        )
+        outcome.done.append(f"warned (a strike{until})" if until else "warned")
     if CaseAction.SUSPEND in actions:
-        if suspend_user(user, moderator=moderator, reason=reason, case=case):
-            outcome.done.append("suspended")
+        if suspend_user(user, moderator=moderator, reason=reason, case=case, ends_at=ends_at):
+            outcome.done.append(f"suspended{until}")
         else:
             outcome.skipped.append("already suspended")
 

@@ -194,12 +194,17 @@ def withdraw_warning(
     inbox, as sent); False when it had ended already."""
     require_case_permission(moderator)
     validate_text(reason, label="The reason", max_length=MAX_REASON_LENGTH, required=True)
-    lock_account(sanction.user_id)
-    ended = _end_sanctions(
+    user = lock_account(sanction.user_id)
+    if user is None or not _end_sanctions(
         Sanction.objects.active().filter(pk=sanction.pk, kind=Sanction.Kind.WARN),
         ending=ending, ended_by=moderator,
+    ):  # fmt: skip
+        return False
+    record_case_entry(
+        AuditEntry.Action.WARNING_WITHDRAWN, sanction.case, moderator, reason, user=user,
+        details={"sanction_id": sanction.pk, "notification_id": sanction.notification_id},
     )  # fmt: skip
-    return bool(ended)
+    return True
 
 
 def validate_end(ends_at: datetime | None, *, now: datetime | None = None) -> None:
@@ -226,11 +231,17 @@ def _set_account_active(
         what = "suspension was not lifted" if active else "account was not suspended"
         raise ValidationError(f"The {what}: {refusal}.")
     locked = lock_account(user.pk)
-    if locked is None or locked.is_active == active:
-        return False  # gone, or already so: nothing to record
-    user.is_active = active
-    user.save(update_fields=["is_active"])  # a version in the account's history too
+    if locked is None:
+        return False
     suspensions = Sanction.objects.active().filter(user_id=user.pk, kind=Sanction.Kind.SUSPEND)
+    if locked.is_active == active:
+        # Already so: nothing to record, unless a superuser let the account in
+        # from its form, which leaves its suspension on record: lifting ends it.
+        if not (active and suspensions.exists()):
+            return False
+    else:
+        user.is_active = active
+        user.save(update_fields=["is_active"])  # a version in the account's history too
     if active:
         _end_sanctions(suspensions, ending=ending, ended_by=moderator)
     else:

@@ -16,6 +16,7 @@ from admin_ext.admin import (  # noqa: F401
     jobs,
     message_history,
     messages,
+    sanctions,
     users,
 )
 from admin_ext.admin.base import DeclaredFiltersAdminMixin

@@ -185,6 +185,7 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, CsvExportAdminMixin, DeskModelAdmin):
             AuditEntry.Action.MESSAGE_RESTORED: "success",
             AuditEntry.Action.SUSPENSION_LIFTED: "success",
             AuditEntry.Action.SANCTION_EXPIRED: "success",
+            AuditEntry.Action.WARNING_WITHDRAWN: "success",
             AuditEntry.Action.APPEAL_APPROVED: "success",
             AuditEntry.Action.APPEAL_REJECTED: "warning",
             AuditEntry.Action.APPEAL_FILED: "info",

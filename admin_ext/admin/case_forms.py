@@ -16,11 +16,13 @@ from django.utils import timezone
 from unfold.widgets import (
     UnfoldAdminCheckboxSelectMultipleWidget,
     UnfoldAdminRadioSelectWidget,
+    UnfoldAdminSelectWidget,
     UnfoldAdminTextareaWidget,
     UnfoldAdminTextInputWidget,
     UnfoldBooleanWidget,
 )
 
+from moderation import durations
 from moderation.models import MAX_NOTE_LENGTH
 from moderation.services import (
     MAX_REASON_LENGTH,
@@ -60,8 +62,65 @@ def reason_field(*, help_text: str = REASON_HELP) -> forms.CharField:
     )
 
 
-class CaseActionForm(forms.Form):
-    """One submission on one case or a selection: actions, one reason, the warning.
+class DateInputWidget(UnfoldAdminTextInputWidget):
+    input_type = "date"
+
+
+class SanctionEndForm(forms.Form):
+    """The duration of a warning's strike or a suspension (``moderation.durations``),
+    mixed into the forms that warn or suspend: ``cleaned_data["ends_at"]`` is its
+    end (None: until lifted).
+
+    ``duration_applies`` says whether the submission gives one (a case's action
+    form only with warn or suspend): without, the date is not looked at.
+    """
+
+    duration = forms.ChoiceField(
+        label="For how long",
+        choices=durations.CHOICES,
+        initial=durations.INDEFINITE,
+        required=False,
+        widget=UnfoldAdminSelectWidget,
+        help_text="A warning's strike or a suspension ends by itself then, within a minute.",
+    )
+    until_date = forms.DateField(
+        label="Until (with “Until a date”)",
+        required=False,
+        widget=DateInputWidget,
+        help_text="Through the end of that day, desk time ({zone}).",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["until_date"]
+        field.help_text = field.help_text.format(zone=timezone.get_current_timezone_name())
+
+    def duration_applies(self, cleaned: dict[str, Any]) -> bool:
+        return True
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        cleaned["ends_at"] = None
+        if "duration" not in cleaned or not self.duration_applies(cleaned):
+            return cleaned
+        if "until_date" not in cleaned:
+            return cleaned  # a malformed date: its field says so
+        try:
+            cleaned["ends_at"] = durations.ends_at_for(
+                cleaned["duration"],
+                cleaned["until_date"],
+                now=timezone.now(),
+                zone=timezone.get_current_timezone(),
+            )
+        except ValidationError as error:
+            field = "duration" if error.code == "unknown_duration" else "until_date"
+            self.add_error(field, error)
+        return cleaned
+
+
+class CaseActionForm(SanctionEndForm):
+    """One submission on one case or a selection: actions, one reason, the warning,
+    and how long a warning's strike or a suspension lasts.
 
     The fields check what they can say next to themselves; the service's own
     ``validate_case_actions`` has the last word (``act_on_case`` runs it again).
@@ -100,6 +159,9 @@ class CaseActionForm(forms.Form):
         help_text="Without this, a case someone else has claimed is refused.",
     )
 
+    # The duration after the texts it goes with, before closing and confirming.
+    field_order = ["actions", "reason", "warning", "duration", "until_date"]
+
     def __init__(
         self,
         *args: Any,
@@ -115,6 +177,10 @@ class CaseActionForm(forms.Form):
             self.fields["despite_claim"].help_text = "They claimed it; acting anyway is on you."
         elif not held_in_selection:
             del self.fields["despite_claim"]
+
+    def duration_applies(self, cleaned: dict[str, Any]) -> bool:
+        actions = cleaned.get("actions") or []
+        return CaseAction.WARN in actions or CaseAction.SUSPEND in actions
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -147,6 +213,7 @@ class CaseActionForm(forms.Form):
             "warning": data["warning"] if CaseAction.WARN in data["actions"] else "",
             "close": data["close"],
             "despite_claim": data.get("despite_claim", False),
+            "ends_at": data["ends_at"],
         }
 
 
@@ -184,10 +251,6 @@ class NoteForm(forms.Form):
 
 class UserNoteForm(forms.Form):
     text = note_text_field()
-
-
-class DateInputWidget(UnfoldAdminTextInputWidget):
-    input_type = "date"
 
 
 class RetentionForm(forms.Form):

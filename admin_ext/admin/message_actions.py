@@ -35,8 +35,9 @@ from django.utils.html import format_html
 from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextareaWidget
 
 from admin_ext.admin.base import is_valid_id
-from admin_ext.admin.case_forms import CHANGE_CASE, reason_field
+from admin_ext.admin.case_forms import CHANGE_CASE, SanctionEndForm, reason_field
 from messaging.models import Message
+from moderation.durations import until_words
 from moderation.models import MAX_COMMENT_LENGTH, Report
 from moderation.selectors import RECENT_EDITS, message_moderation, open_case_reporting
 from moderation.services import (
@@ -61,15 +62,18 @@ class ReasonForm(forms.Form):
     reason = reason_field()
 
 
-class WarnAuthorForm(forms.Form):
+class WarnAuthorForm(SanctionEndForm):
     reason = reason_field()
     warning = forms.CharField(
         label="Warning to the author",
         max_length=MAX_WARNING_LENGTH,
         widget=UnfoldAdminTextareaWidget(attrs={"rows": 3}),
         help_text="Shown to them, exactly as written, on their inbox until they "
-        "acknowledge it; not kept in the audit log.",
+        "acknowledge it; not kept in the audit log. It counts as a strike for the "
+        "time chosen below.",
     )
+
+    field_order = ["reason", "warning", "duration", "until_date"]
 
 
 class OpenCaseForm(forms.Form):
@@ -125,8 +129,12 @@ def _warn(message: Message, moderator: AbstractBaseUser, data: dict[str, Any]) -
         reason=data["reason"],
         warning=data["warning"],
         case=open_case_reporting(message),
+        ends_at=data["ends_at"],
     )
-    return messages.SUCCESS, f"Warning sent to {author.get_username()}."
+    return (
+        messages.SUCCESS,
+        f"Warning sent to {author.get_username()}: a strike {until_words(data['ends_at'])}.",
+    )
 
 
 def _open_case(

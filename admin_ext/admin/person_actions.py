@@ -25,6 +25,7 @@ from django.template.response import TemplateResponse
 from admin_ext.admin.base import admin_url, is_valid_id, missing_account_redirect
 from admin_ext.admin.case_forms import CHANGE_CASE
 from admin_ext.admin.person_forms import PERSON_FORMS
+from moderation.durations import until_words
 from moderation.services import lift_suspension, suspend_user, warn_user
 
 if TYPE_CHECKING:
@@ -47,15 +48,31 @@ Outcome = tuple[str, int]
 
 
 def _warn(user: AbstractBaseUser, moderator: Any, data: dict[str, Any]) -> Outcome:
-    warn_user(user, moderator=moderator, reason=data["reason"], warning=data["warning"])
-    return f"Warning sent to {user.get_username()}.", messages.SUCCESS
+    warn_user(
+        user,
+        moderator=moderator,
+        reason=data["reason"],
+        warning=data["warning"],
+        ends_at=data["ends_at"],
+    )
+    return (
+        f"Warning sent to {user.get_username()}: a strike {until_words(data['ends_at'])}.",
+        messages.SUCCESS,
+    )
 
 
 def _suspend(user: AbstractBaseUser, moderator: Any, data: dict[str, Any]) -> Outcome:
     name = user.get_username()
-    if suspend_user(user, moderator=moderator, reason=data["reason"], warning=data["warning"]):
+    if suspend_user(
+        user,
+        moderator=moderator,
+        reason=data["reason"],
+        warning=data["warning"],
+        ends_at=data["ends_at"],
+    ):
         return (
-            f"{name} is suspended: they cannot log in, and are told so when they try.",
+            f"{name} is suspended {until_words(data['ends_at'])}: they cannot log in, "
+            "and are told so when they try.",
             messages.SUCCESS,
         )
     return f"{name} was already suspended: nothing changed.", messages.WARNING

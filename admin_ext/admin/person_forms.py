@@ -1,5 +1,6 @@
 """The forms of a person's page (the user's admin page): warn, suspend, lift a
-suspension. Each has a reason, kept in the audit log; the services of
+suspension. Each has a reason, kept in the audit log; a warning's strike and a
+suspension have a duration (``case_forms.SanctionEndForm``). The services of
 ``moderation.services`` check everything again.
 """
 
@@ -8,7 +9,7 @@ from __future__ import annotations
 from django import forms
 from unfold.widgets import UnfoldAdminTextareaWidget
 
-from admin_ext.admin.case_forms import reason_field
+from admin_ext.admin.case_forms import SanctionEndForm, reason_field
 from moderation.services import MAX_WARNING_LENGTH
 
 # The prefix of each form, so their fields' names and ids differ on one page.
@@ -29,23 +30,28 @@ def warning_field(*, required: bool, label: str, help_text: str) -> forms.CharFi
     )
 
 
-class WarnUserForm(forms.Form):
+class WarnUserForm(SanctionEndForm):
     warning = warning_field(
         required=True,
         label="Warning to the person",
         help_text="Shown to them, exactly as written, on their inbox until they "
-        "acknowledge it (and at login while they are suspended).",
+        "acknowledge it (and at login while they are suspended). It counts as a "
+        "strike for the time chosen below.",
     )
     reason = reason_field(help_text=REASON_HELP)
 
+    field_order = ["warning", "duration", "until_date", "reason"]
 
-class SuspendUserForm(forms.Form):
+
+class SuspendUserForm(SanctionEndForm):
     warning = warning_field(
         required=False,
         label="Message to the person (optional)",
         help_text="Sent as a warning: the login page shows it to them while the suspension lasts.",
     )
     reason = reason_field(help_text=REASON_HELP)
+
+    field_order = ["warning", "duration", "until_date", "reason"]
 
 
 class LiftSuspensionForm(forms.Form):

@@ -31,6 +31,7 @@ class Migration(migrations.Migration):
                     ("suspension_lifted", "Suspension lifted"),
                     ("note_added", "Note added"),
                     ("sanction_expired", "Sanction ended on time"),
+                    ("warning_withdrawn", "Warning withdrawn"),
                     ("appeal_filed", "Appeal filed"),
                     ("appeal_question_asked", "Question asked on an appeal"),
                     ("appeal_answered", "Appeal question answered"),

@@ -3,15 +3,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
 from audit.models import AuditEntry
-from messaging.models import Notification
-from moderation.services import suspend_user, warn_user
+from messaging.models import Message, Notification
+from moderation.sanctions import lift_expired_sanctions
+from moderation.services import hide_message, lift_suspension, suspend_user, warn_user
+from moderation_site.time_format import format_timestamp
 from tests.admin_ext.test_exports import as_dicts, csv_rows, export
-from tests.factories import MessageFactory, UserFactory, reported_message
+from tests.factories import MessageFactory, ModeratorFactory, UserFactory, reported_message
 
 pytestmark = pytest.mark.django_db
 
@@ -103,10 +108,11 @@ def test_the_page_costs_a_fixed_number_of_queries(
         return user
 
     # The session, the moderator and their permissions, the account, its notes,
-    # the person's context (moderation.person_selectors: eight when suspended),
-    # the account's groups and permissions: 17, whatever the person's history.
+    # the person's context (moderation.person_selectors: nine when suspended, one
+    # of them its sanctions), the account's groups and permissions: 18, whatever
+    # the person's history.
     for user in (person(1), person(12)):
-        with django_assert_max_num_queries(17):
+        with django_assert_max_num_queries(18):
             assert moderator_client.get(page_url(user)).status_code == 200
 
 
@@ -240,3 +246,45 @@ def test_a_superuser_sees_the_page_and_may_suspend_a_staff_account(client, super
     assert response.status_code == 302
     staff.refresh_from_db()
     assert not staff.is_active
+
+
+# --- the person's sanctions -------------------------------------------------------------------
+
+
+def test_the_page_lists_the_sanctions_with_their_ends(moderator_client, alice, bob, moderator):
+    report = reported_message(author=alice, reporter=bob)
+    hide_message(
+        Message.objects.get(pk=report.reported_message_id), moderator=moderator, reason="spam"
+    )
+    ends_at = timezone.now() + timedelta(days=7)
+    warn_user(alice, moderator=moderator, reason="r", warning="w", ends_at=ends_at)
+    lift_expired_sanctions(now=ends_at)
+    suspend_user(alice, moderator=moderator, reason="r", ends_at=ends_at)
+
+    response = moderator_client.get(page_url(alice))
+
+    section = response.content.decode().split('id="person-sanctions"')[1].split("</section>")[0]
+    assert "1 active" not in section and "2 active, 1 ended" in section
+    assert section.index("Suspension") < section.index("Message hidden") < section.index("Warning")
+    assert f"{format_timestamp(ends_at)}</time>" in section
+    assert "until lifted" in section  # the hide
+    assert "ended on time" in section
+    message_url = reverse("admin:messaging_message_change", args=[report.reported_message_id])
+    assert f'href="{message_url}"' in section
+    assert section.count("by moderator") == 3
+    state = response.content.decode().split('id="person-state"')[1].split("</section>")[0]
+    assert format_timestamp(ends_at) in state and "it ends by itself then" in state
+
+
+def test_a_sanction_by_a_deleted_moderator_lifted_by_another(moderator_client, alice, moderator):
+    other = ModeratorFactory(username="other-moderator")
+    suspend_user(alice, moderator=other, reason="r")
+    lift_suspension(alice, moderator=moderator, reason="served")
+    other.delete()
+
+    response = moderator_client.get(page_url(alice))
+
+    section = response.content.decode().split('id="person-sanctions"')[1].split("</section>")[0]
+    assert "by deleted account" in section
+    assert "lifted by a moderator (moderator)" in section
+    assert "0 active, 1 ended" in section

@@ -37,6 +37,7 @@ from moderation_site.roles import Role
 from tests.factories import (
     MessageFactory,
     ModeratorFactory,
+    SanctionFactory,
     SuperuserFactory,
     UserFactory,
     reported_message,
@@ -131,6 +132,7 @@ def world(db):
         ).pk,
         "jobs.job": job.pk,
         "moderation.case": case.pk,
+        "moderation.sanction": SanctionFactory(user=alice, case=case).pk,
         "django_tasks_database.dbtaskresult": str(task.id),
     }
     versions = {

@@ -91,9 +91,10 @@ def test_a_moderator_suspends_from_the_persons_page_and_the_person_is_told_at_lo
     state = page.get_by_role("region", name="Account state")
     expect(state).to_contain_text("Suspended")
     expect(state).to_contain_text("until a moderator lifts it")
-    strikes = page.get_by_role("region", name="Strike history")
+    strikes = page.get_by_role("region", name="Moderation timeline")
     expect(strikes).to_contain_text("User suspended")
     expect(strikes).to_contain_text("User warned")
+    expect(page.get_by_role("region", name="Strike history")).to_contain_text("1 active")
     save_screenshot(page, "person_page")
 
     # 3. The users list shows the state and filters by it.
