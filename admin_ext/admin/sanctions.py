@@ -18,10 +18,8 @@ from unfold.decorators import display
 from admin_ext.admin.base import DeskModelAdmin, ReadOnlyAdminMixin
 from admin_ext.admin.filters import YesNoFilter
 from moderation.durations import until_words
-from moderation.models import Case, Sanction
+from moderation.models import DELETED_ACCOUNT, Case, Sanction
 from moderation_site.time_format import time_element
-
-DELETED_ACCOUNT = "deleted account"
 
 
 class ActiveSanctionFilter(YesNoFilter):
