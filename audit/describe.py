@@ -91,6 +91,17 @@ ACCOUNT_ACTIONS = frozenset(
     }
 )
 
+# An appeal's steps (moderation.appeals), about the person who appealed.
+APPEAL_ACTIONS = frozenset(
+    {
+        Action.APPEAL_FILED,
+        Action.APPEAL_QUESTION_ASKED,
+        Action.APPEAL_ANSWERED,
+        Action.APPEAL_APPROVED,
+        Action.APPEAL_REJECTED,
+    }
+)
+
 # Keys whose number is a count (shown as a table); every other number is an id
 # or a setting. The account deletion's keys are ``AccountDeletionCounts``'.
 COUNT_LABELS = {
@@ -137,6 +148,10 @@ FACT_LABELS = {
     "search": "Searched",
     "text_filters": "Typed filters",
     "format": "Format",
+    "appeal_id": "Appeal",
+    "sanction_id": "Sanction",
+    "sanction_kind": "Sanction kind",
+    "reversed": "Sanction reversed",
 }
 
 
@@ -165,6 +180,10 @@ def entry_object(entry: AuditEntry) -> EntryObject | None:
         return note_object(entry, details)
     if action == Action.USER_WARNED:
         return account_object(entry, f"Warning to {entry.target_username or 'an account'}")
+    if action in APPEAL_ACTIONS:
+        appeal_id = stored_id(details, "appeal_id")
+        number = f" #{appeal_id}" if appeal_id is not None else ""
+        return account_object(entry, f"Appeal{number} of {entry.target_username or 'an account'}")
     if action in ACCOUNT_ACTIONS:
         return account_object(entry, f"Account {entry.target_username or '—'}")
     if action == Action.EXPORT:
@@ -264,7 +283,7 @@ def fact_value(key: str, value: Any) -> str:
         return LogEntry(change_message=json.dumps(value)).get_change_message() or "nothing"
     if key == "notification_id" and is_count(value):
         return f"notification #{value}"
-    if key == "report_id" and is_count(value):
+    if key in ("report_id", "appeal_id", "sanction_id") and is_count(value):
         return f"#{value}"
     if isinstance(value, bool):
         return "yes" if value else "no"

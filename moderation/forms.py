@@ -1,10 +1,11 @@
-"""Forms of the moderation pages people use (reporting a message)."""
+"""Forms of the moderation pages people use: reporting a message, appealing a
+decision and answering a moderator's question on it."""
 
 from __future__ import annotations
 
 from django import forms
 
-from moderation.models import MAX_COMMENT_LENGTH, Report
+from moderation.models import MAX_APPEAL_LENGTH, MAX_COMMENT_LENGTH, Report
 
 
 class ReportForm(forms.Form):
@@ -19,4 +20,23 @@ class ReportForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=f"Optional: anything a moderator should know. Up to {MAX_COMMENT_LENGTH:,} "
         "characters.",
+    )
+
+
+class AppealForm(forms.Form):
+    text = forms.CharField(
+        label="Your appeal",
+        max_length=MAX_APPEAL_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="Why the moderators should look at their decision again. A moderator who did "
+        f"not take it reads this. You can appeal once. Up to {MAX_APPEAL_LENGTH:,} characters.",
+    )
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(
+        label="Your answer",
+        max_length=MAX_APPEAL_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=f"You can answer once. Up to {MAX_APPEAL_LENGTH:,} characters.",
     )

@@ -7,7 +7,9 @@ open case and takes their name out of every case; the words of a deleted
 reporter quoted in other people's evidence stay only until
 ``Report.reporter_words_kept_until``. ``purge_expired_evidence`` (daily, from
 ``manage.py purge_expired_evidence``) ends both, each change leaving an audit
-entry without free text.
+entry without free text. An appeal is evidence of its case: it goes with the
+case (the database cascades), and a decided one also goes at its own
+``Appeal.retain_until``, with or without its case.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from django.utils import timezone
 from audit.models import AuditEntry
 from moderation.events import evidence_purged
 from moderation.evidence import remove_words
-from moderation.models import Case, Note, Report
+from moderation.models import Appeal, Case, Note, Report
 from moderation.outcomes import notify_reporters_of_outcome
 
 if TYPE_CHECKING:
@@ -91,9 +93,10 @@ def close_cases_of_deleted_account(user: AbstractBaseUser, *, now: datetime) -> 
 
 def purge_expired_evidence(*, now: datetime | None = None, batch_size: int = 500) -> int:
     """Delete every closed case past its retention, with its reports (the evidence)
-    and notes; each leaves one audit entry. Then empty the words of deleted
-    reporters past theirs (``remove_expired_reporter_words``). Returns how many
-    cases went.
+    and notes (and appeals); each leaves one audit entry. Then delete the decided
+    appeals past their own retention (``purge_expired_appeals``) and empty the
+    words of deleted reporters past theirs (``remove_expired_reporter_words``).
+    Returns how many cases went.
 
     A batch at a time, each in its own transaction: a purge interrupted midway
     has purged whole cases only, and running it again finishes the work.
@@ -129,8 +132,48 @@ def purge_expired_evidence(*, now: datetime | None = None, batch_size: int = 500
             evidence_purged.send(sender=Case, case_ids=case_ids)
         purged += len(batch)
         logger.info("Purged the evidence of %d cases", len(batch))
+    purge_expired_appeals(now=now, batch_size=batch_size)
     remove_expired_reporter_words(now=now, batch_size=batch_size)
     return purged
+
+
+def purge_expired_appeals(*, now: datetime | None = None, batch_size: int = 500) -> int:
+    """Delete every decided appeal past its ``retain_until`` (appeal_retention_idx),
+    each leaving one audit entry without its words; returns how many went. A
+    batch at a time, each in its own transaction, as the cases' purge."""
+    purged = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                Appeal.objects.past_retention(now=now)
+                .select_for_update(of=("self",))
+                .order_by("retain_until", "id")
+                .values(
+                    "id", "user_id", "user__username", "case_id", "sanction_id", "retain_until"
+                )[:batch_size]
+            )
+            if not batch:
+                return purged
+            AuditEntry.objects.bulk_create(
+                [
+                    AuditEntry(
+                        action=AuditEntry.Action.EVIDENCE_PURGED,
+                        target_user_id=row["user_id"],
+                        target_username=row["user__username"],
+                        case_id=row["case_id"],
+                        reason="Retention of an appeal ended",
+                        details={
+                            "appeal_id": row["id"],
+                            "sanction_id": row["sanction_id"],
+                            "retain_until": row["retain_until"].isoformat(),
+                        },
+                    )
+                    for row in batch
+                ]
+            )
+            Appeal.objects.filter(pk__in=[row["id"] for row in batch]).delete()
+        purged += len(batch)
+        logger.info("Purged %d decided appeals", len(batch))
 
 
 def remove_expired_reporter_words(*, now: datetime | None = None, batch_size: int = 500) -> int:

@@ -6,8 +6,8 @@ taken in one order everywhere, the reported account's row first, then the
 case's, as ``messaging.services`` and ``delete_account`` do, so a report, a case
 action and an account deletion racing each other wait instead of deadlocking.
 
-The writes live by domain (``reports``, ``case_actions``, ``sanctions``, ``claims``, and
-superusers' changes to staff groups in ``staff_groups``, with what they share in
+The writes live by domain (``reports``, ``case_actions``, ``sanctions``, ``appeals``,
+``claims``, and superusers' changes to staff groups in ``staff_groups``, with what they share in
 ``service_support``); this module holds notes and retention and is where callers
 import every one of them from.
 """
@@ -23,6 +23,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.models import AuditEntry
+from moderation.appeals import (
+    answer_appeal_question,
+    appeal_decision_refusal,
+    appeal_refusal,
+    approve_appeal,
+    ask_appeal_question,
+    file_appeal,
+    reject_appeal,
+)
 from moderation.case_actions import (
     CaseAction,
     CaseActionOutcome,
@@ -72,14 +81,21 @@ __all__ = [
     "Claim",
     "act_on_case",
     "add_note",
+    "answer_appeal_question",
+    "appeal_decision_refusal",
+    "appeal_refusal",
+    "approve_appeal",
+    "ask_appeal_question",
     "claim_case",
     "claim_held_by_another",
     "claim_of",
     "delete_groups",
+    "file_appeal",
     "hide_message",
     "lift_expired_sanctions",
     "lift_suspension",
     "open_case_for_message",
+    "reject_appeal",
     "release_case",
     "report_message",
     "report_refusal",

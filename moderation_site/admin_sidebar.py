@@ -46,6 +46,18 @@ ADMIN_NAVIGATION: list[dict[str, Any]] = [
                 "permission": _can("moderation.view_case"),
             },
             {
+                "title": "Appeals",
+                "icon": "balance",
+                "link": reverse_lazy("admin:moderation_appeal_changelist"),
+                "permission": _can("moderation.view_appeal"),
+            },
+            {
+                "title": "Sanctions",
+                "icon": "gavel",
+                "link": reverse_lazy("admin:moderation_sanction_changelist"),
+                "permission": _can("moderation.view_sanction"),
+            },
+            {
                 "title": "Messages",
                 "icon": "forum",
                 "link": reverse_lazy("admin:messaging_message_changelist"),

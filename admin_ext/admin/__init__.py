@@ -10,6 +10,7 @@ from django_tasks_db.admin import DBTaskResultAdmin
 from django_tasks_db.models import DBTaskResult
 
 from admin_ext.admin import (  # noqa: F401
+    appeals,
     audit,
     cases,
     dashboard,

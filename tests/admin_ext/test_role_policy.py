@@ -35,6 +35,7 @@ from moderation.services import CaseAction, act_on_case
 from moderation_site import roles
 from moderation_site.roles import Role
 from tests.factories import (
+    AppealFactory,
     MessageFactory,
     ModeratorFactory,
     SanctionFactory,
@@ -122,6 +123,9 @@ def world(db):
         params={"model": "messaging.message"},
     )
     task = run_job.enqueue(job.pk)
+    # Imposed by the superuser: the moderator may decide it (four eyes), and the
+    # superuser may override.
+    appeal = AppealFactory(sanction__user=alice, sanction__imposed_by=accounts[Role.SUPERUSER])
     ids = {
         "messaging.message": message.pk,
         "messaging.messagehistory": MessageHistory.objects.get().pk,
@@ -133,6 +137,7 @@ def world(db):
         "jobs.job": job.pk,
         "moderation.case": case.pk,
         "moderation.sanction": SanctionFactory(user=alice, case=case).pk,
+        "moderation.appeal": appeal.pk,
         "django_tasks_database.dbtaskresult": str(task.id),
     }
     versions = {

@@ -211,3 +211,18 @@ def test_a_written_entry_is_described_as_its_unsaved_twin(moderator):
     assert entry_object(saved) == entry_object(
         entry(Action.MESSAGE_HIDDEN, details={"message_id": 4})
     )
+
+
+def test_an_appeals_step_names_the_appeal_and_links_the_person():
+    appeal_entry = entry(
+        Action.APPEAL_REJECTED,
+        target_user_id=12,
+        target_username="zeno",
+        details={"appeal_id": 4, "sanction_id": 9, "sanction_kind": "warn"},
+    )
+
+    named = entry_object(appeal_entry)
+
+    assert (named.name, named.kind, named.pk) == ("Appeal #4 of zeno", "account", 12)
+    facts = {fact.label: fact.value for fact in entry_facts(appeal_entry)}
+    assert facts == {"Appeal": "#4", "Sanction": "#9", "Sanction kind": "warn"}

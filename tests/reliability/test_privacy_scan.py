@@ -42,7 +42,7 @@ from messaging import services
 from messaging.models import Message
 from moderation import retention
 from moderation import services as moderation_services
-from moderation.models import Case
+from moderation.models import Case, Sanction
 from tests.admin_ext.admin_forms import INLINE_MANAGEMENT_FORMS
 from tests.factories import PASSWORD, UserFactory
 from tests.jobs.worker import run_db_worker
@@ -152,6 +152,13 @@ def full_life(
             warning=f"{MARKER}: please stop",
             close=False,
         )
+        # They appeal the warning from their decisions page (their words again).
+        warning = Sanction.objects.get(user=person, kind=Sanction.Kind.WARN)
+        response = them.post(
+            reverse("moderation:appeal_sanction", args=[warning.pk]),
+            {"text": f"{MARKER} my appeal"},
+        )
+        assert response.status_code == 302
     # Pages that are cached (after the writes' invalidations ran): their threads,
     # seen by both, and the dashboard.
     for client in (them, bob_client):
@@ -199,6 +206,7 @@ def test_before_the_deletion_the_scan_finds_the_person_everywhere(full_life, log
         ("moderation_note", "text"),
         ("moderation_report", "evidence"),
         ("moderation_case", "reported_username"),
+        ("moderation_appeal", "text"),
     } <= hits
     if apps.is_installed("axes"):
         assert ("axes_accessattempt", "username") in hits
@@ -265,9 +273,8 @@ def test_after_the_deletion_only_the_audit_log_names_the_person(
     assert MARKER not in full_life["moderator"].get(reverse("admin:index")).text.lower()
 
     deleted_themselves = delete is delete_themselves
-    audit_names = {("audit_auditentry", "target_username")}
-    if deleted_themselves:
-        audit_names.add(("audit_auditentry", "actor_username"))
+    # As the actor: their appeal's entry (and their own deletion's).
+    audit_names = {("audit_auditentry", "target_username"), ("audit_auditentry", "actor_username")}
     # Their case's evidence stays, exactly, while its retention lasts: the
     # snapshot of their reported message and the note on the case (the note on
     # the person went with the account; the case no longer keeps their name).
@@ -286,13 +293,19 @@ def test_after_the_deletion_only_the_audit_log_names_the_person(
     assert sorted(naming.values_list("action", flat=True)) == [
         AuditEntry.Action.ACCOUNT_CHANGED,  # the superuser's change in the admin
         AuditEntry.Action.ACCOUNT_DELETED,
+        AuditEntry.Action.APPEAL_FILED,  # ids only: their words went with the account
         AuditEntry.Action.MESSAGE_EDITED,
         AuditEntry.Action.NOTE_ADDED,
         AuditEntry.Action.NOTE_ADDED,
         AuditEntry.Action.USER_WARNED,
     ]
     assert naming.get(action=AuditEntry.Action.ACCOUNT_DELETED).target_user_id == person.pk
-    assert AuditEntry.objects.filter(actor_username=USERNAME).exists() == deleted_themselves
+    assert (
+        AuditEntry.objects.filter(actor_username=USERNAME)
+        .exclude(action=AuditEntry.Action.APPEAL_FILED)
+        .exists()
+        == deleted_themselves
+    )
     # Export files are outside the database: those written before the deletion
     # went with it (their jobs stay, with counts and no file).
     assert not full_life["export_file"].exists()
@@ -310,7 +323,11 @@ def test_once_the_evidence_is_purged_only_the_audit_log_names_the_person(
     assert ("moderation_report", "evidence") in database_hits(MARKER)
     assert retention.purge_expired_evidence(now=retention_end) == 1
 
-    assert database_hits(MARKER) == {("audit_auditentry", "target_username")}
+    # The audit log names them as the target, and as the actor of their appeal.
+    assert database_hits(MARKER) == {
+        ("audit_auditentry", "target_username"),
+        ("audit_auditentry", "actor_username"),
+    }
     assert log_hits(logs, MARKER) == []
     assert AuditEntry.objects.filter(
         action=AuditEntry.Action.EVIDENCE_PURGED, target_user_id=full_life["person"].pk
