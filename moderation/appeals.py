@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import dateformat, timezone
 
 from audit.models import AuditEntry
@@ -151,7 +150,8 @@ def ask_appeal_question(appeal: Appeal, *, moderator: AbstractBaseUser, question
     _notify(
         locked,
         f"A moderator has a question about your appeal against {sanction_words(locked.sanction)}."
-        f" Read it and answer on your appeal's page: {appeal_path(locked)}",
+        " Read it and answer under Decisions about your account (linked below), or on the"
+        " login page while you are suspended.",
     )
     _record(AuditEntry.Action.APPEAL_QUESTION_ASKED, locked, actor=moderator)
     return locked
@@ -224,10 +224,6 @@ def sanction_words(sanction: Sanction) -> str:
         Sanction.Kind.SUSPEND: "the suspension of your account",
     }[sanction.kind]
     return f"{what} of {_day(sanction.imposed_at)}"
-
-
-def appeal_path(appeal: Appeal) -> str:
-    return reverse("moderation:appeal", args=[appeal.pk])
 
 
 def _day(moment: datetime) -> str:

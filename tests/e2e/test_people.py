@@ -94,7 +94,7 @@ def test_a_moderator_suspends_from_the_persons_page_and_the_person_is_told_at_lo
     strikes = page.get_by_role("region", name="Moderation timeline")
     expect(strikes).to_contain_text("User suspended")
     expect(strikes).to_contain_text("User warned")
-    expect(page.get_by_role("region", name="Strike history")).to_contain_text("1 active")
+    expect(page.get_by_role("region", name="Strike history")).to_contain_text("2 active, 0 ended")
     save_screenshot(page, "person_page")
 
     # 3. The users list shows the state and filters by it.

@@ -1,6 +1,7 @@
-"""The user pages on a phone (390 px wide) and in dark mode: people report abuse
-from their phones. Screenshots: docs/screenshots/user_thread_phone.png and
-user_thread_dark.png, at the phone's width."""
+"""The user pages on a phone (390 px wide) and in dark mode: people report abuse,
+and appeal what the moderators decided, from their phones. Screenshots:
+docs/screenshots/user_thread_phone.png, user_thread_dark.png and
+user_appeal_phone.png, at the phone's width."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from messaging.services import edit_message, reply, send_message
+from moderation.services import hide_message
 from tests.e2e.browser import SCREENSHOTS_DIR, TIMEOUT_MS, BrowserConsole, log_in_to_user_pages
-from tests.factories import UserFactory
+from tests.factories import ModeratorFactory, UserFactory
 
 # live_server serves another thread: the data must be committed (see
 # test_moderator_flows for the serialized rollback).
@@ -112,3 +114,35 @@ def test_the_receiver_reads_earlier_versions_and_reports_from_a_phone(
     dark.locator(f"#m{answer.pk}").get_by_text("Earlier versions (2)").click()
     save_phone_screenshot(dark, "user_thread_dark")
     dark.context.close()
+
+
+def test_a_hidden_message_is_appealed_from_a_phone(
+    browser: Browser, browser_context_args: dict[str, Any], browser_console: BrowserConsole
+) -> None:
+    carla, dev = UserFactory(username="carla"), UserFactory(username="dev")
+    moderator = ModeratorFactory(username="mona")
+    hidden = send_message(sender=carla, receiver=dev, content="You people are all the same.")
+    hide_message(hidden, moderator=moderator, reason="Generalising insult")
+
+    page = phone_page(browser, browser_context_args, browser_console, color_scheme="light")
+    log_in_to_user_pages(page, "carla")
+    page.goto(f"/messages/{hidden.pk}/")
+    node = page.locator(f"#m{hidden.pk}")
+    expect(node).to_contain_text("Hidden by a moderator")
+    node.get_by_role("link", name="Appeal").click()
+    expect(page.get_by_role("heading", name="Appeal a decision")).to_be_visible()
+    # Her own words, quoted so she knows what she appeals.
+    expect(page.get_by_text("You people are all the same.")).to_be_visible()
+    assert_fits_the_phone(page)
+    page.get_by_label("Your appeal").fill("I was quoting him back to himself.")
+    page.get_by_role("button", name="Send appeal").click()
+    expect(page.get_by_text("I was quoting him back to himself.")).to_be_visible()
+    assert_fits_the_phone(page)
+    save_phone_screenshot(page, "user_appeal_phone")
+
+    page.goto("/account/decisions/")
+    expect(page.get_by_role("heading", name="Decisions about your account")).to_be_visible()
+    expect(page.get_by_role("link", name="Appeal", exact=True)).to_have_count(0)  # only once
+    expect(page.get_by_role("link", name="See your appeal")).to_be_visible()
+    assert_fits_the_phone(page)
+    page.context.close()

@@ -178,7 +178,7 @@ def test_a_question_tells_the_person_where_to_answer(alice, moderator, appeal):
     assert (appeal.status, appeal.question, appeal.asked_by) == ("asked", "Which film?", moderator)
     notice = Notification.objects.get(user=alice, kind=Notification.Kind.MODERATION_NOTICE)
     assert "has a question about your appeal" in notice.text
-    assert reverse("moderation:appeal", args=[appeal.pk]) in notice.text
+    assert "answer under Decisions about your account" in notice.text
     assert AuditEntry.objects.filter(action=AuditEntry.Action.APPEAL_QUESTION_ASKED).count() == 1
     assert "Which film?" not in audit_text()
 
