@@ -19,11 +19,10 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
-from django.db.models.functions import TruncDate
 
 from audit.models import AuditEntry
 from moderation.models import Appeal, Case
-from moderation.stats import MODERATOR_ACTIONS
+from moderation.stats import MODERATOR_ACTIONS, count_per_day
 from moderation_site.local_time import local_midnight
 
 # The moderators table: the busiest of the week; a desk has fewer.
@@ -99,22 +98,7 @@ def cases_per_day(
     for 100,000 cases on PostgreSQL. A case purged early (a superuser shortened
     its retention) no longer counts.
     """
-    rows = (
-        cases.filter(
-            **{
-                f"{field}__gte": local_midnight(first_day, zone),
-                f"{field}__lt": local_midnight(last_day + timedelta(days=1), zone),
-            }
-        )
-        .annotate(day=TruncDate(field, tzinfo=zone))
-        .values("day")
-        .annotate(count=Count("id"))
-        .order_by()
-        .values_list("day", "count")
-    )
-    count_by_day: dict[date, int] = dict(rows)
-    days = (first_day + timedelta(days=offset) for offset in range((last_day - first_day).days + 1))
-    return [{"date": day.isoformat(), "count": count_by_day.get(day, 0)} for day in days]
+    return count_per_day(cases, field, first_day=first_day, last_day=last_day, zone=zone)
 
 
 def moderator_work(*, since: datetime, before: datetime) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ import statistics
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from django.db.models import Count, F
+from django.db.models import Count, F, QuerySet
 from django.db.models.functions import TruncDate
 
 from audit.models import AuditEntry
@@ -104,20 +104,33 @@ def moderator_actions_per_day(
     """
     # audit_action_idx (action, -created_at): one range scan per action type,
     # grouped by local date in the database.
-    rows = (
-        AuditEntry.objects.filter(
-            action__in=MODERATOR_ACTIONS,
-            created_at__gte=local_midnight(first_day, zone),
-            created_at__lt=local_midnight(last_day + timedelta(days=1), zone),
-        )
+    entries = (
+        AuditEntry.objects.filter(action__in=MODERATOR_ACTIONS)
         .exclude(actor_username="")
         .exclude(actor_username=F("target_username"))
-        .annotate(day=TruncDate("created_at", tzinfo=zone))
+    )
+    return count_per_day(entries, "created_at", first_day=first_day, last_day=last_day, zone=zone)
+
+
+def count_per_day(
+    rows: QuerySet, field: str, *, first_day: date, last_day: date, zone: tzinfo
+) -> list[dict[str, Any]]:
+    """``[{"date": "2026-03-10", "count": 4}, ...]``: the ``rows`` whose ``field``
+    falls on each local day from ``first_day`` to ``last_day``, grouped in the
+    database; a day without any counts 0."""
+    counts = (
+        rows.filter(
+            **{
+                f"{field}__gte": local_midnight(first_day, zone),
+                f"{field}__lt": local_midnight(last_day + timedelta(days=1), zone),
+            }
+        )
+        .annotate(day=TruncDate(field, tzinfo=zone))
         .values("day")
         .annotate(count=Count("id"))
         .order_by()
         .values_list("day", "count")
     )
-    count_by_day: dict[date, int] = dict(rows)
+    count_by_day: dict[date, int] = dict(counts)
     days = (first_day + timedelta(days=offset) for offset in range((last_day - first_day).days + 1))
     return [{"date": day.isoformat(), "count": count_by_day.get(day, 0)} for day in days]

@@ -36,7 +36,7 @@ from unfold.contrib.filters.admin import RadioFilter
 from unfold.decorators import display
 from unfold.widgets import UnfoldAdminTextareaWidget
 
-from admin_ext.admin.base import DeskModelAdmin, is_valid_id
+from admin_ext.admin.base import DeskModelAdmin
 from messaging.models import Message
 from moderation.appeals import DECIDE_APPEAL, sanctioned_words
 from moderation.models import MAX_APPEAL_LENGTH, Appeal
@@ -169,12 +169,6 @@ class AppealAdmin(DeskModelAdmin):
         return Appeal.objects.select_related(
             "user", "sanction", "sanction__imposed_by", "case", "asked_by", "decided_by"
         )
-
-    def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
-        # An id beyond 64 bits is an OverflowError on SQLite: simply no appeal.
-        if from_field is None and not is_valid_id(self.opts.pk, object_id):
-            return None
-        return super().get_object(request, object_id, from_field)
 
     def get_urls(self) -> list[URLPattern]:
         prefix = f"{self.opts.app_label}_{self.opts.model_name}"

@@ -203,6 +203,13 @@ class DeskModelAdmin(DeclaredFiltersAdminMixin, ModelAdmin):
     def role_allows(self, request: HttpRequest, page: str) -> bool:
         return roles.allows(request.user, self.opts.label_lower, page)
 
+    def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
+        # Letters, or an id beyond 64 bits (an OverflowError on SQLite): simply no object.
+        field = self.opts.pk if from_field is None else self.opts.get_field(from_field)
+        if not is_valid_id(field, object_id):
+            return None
+        return super().get_object(request, object_id, from_field)
+
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self.role_allows(request, Page.VIEW) and super().has_view_permission(request, obj)
 

@@ -38,7 +38,7 @@ from admin_ext.admin import (
     case_page,
     case_shortcuts,
 )
-from admin_ext.admin.base import DeskModelAdmin, is_valid_id
+from admin_ext.admin.base import DeskModelAdmin
 from admin_ext.admin.case_queue import (
     CLOSED,
     OPEN,
@@ -186,12 +186,6 @@ class CaseAdmin(DeskModelAdmin):
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return QueueChangeList
-
-    def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
-        # An id beyond 64 bits is an OverflowError on SQLite: simply no case.
-        if from_field is None and not is_valid_id(self.opts.pk, object_id):
-            return None
-        return super().get_object(request, object_id, from_field)
 
     def get_urls(self) -> list[URLPattern]:
         prefix = f"{self.opts.app_label}_{self.opts.model_name}"
