@@ -39,6 +39,21 @@ def register_reported_messages_reader(reader: ReportedMessagesReader) -> None:
     REPORTED_MESSAGES_READERS[:] = [reader]
 
 
+# Whether a person has moderators' decisions to read (a sanction in force, an
+# appeal): user id → bool, in one query. Registered by moderation the same way,
+# so the inbox links "Decisions about your account" without importing it.
+AccountDecisionsReader = Callable[[int], bool]
+ACCOUNT_DECISIONS_READERS: list[AccountDecisionsReader] = []
+
+
+def register_account_decisions_reader(reader: AccountDecisionsReader) -> None:
+    ACCOUNT_DECISIONS_READERS[:] = [reader]
+
+
+def has_account_decisions(user_id: int) -> bool:
+    return any(reader(user_id) for reader in ACCOUNT_DECISIONS_READERS)
+
+
 def messages_reported_by(*, viewer_id: int, thread_id: int) -> set[int]:
     """The ids of the thread's messages ``viewer_id`` has reported."""
     return {

@@ -24,7 +24,11 @@ from messaging import services
 from messaging.forms import DeleteAccountForm, MessageContentForm, NewMessageForm
 from messaging.managers import walk_thread
 from messaging.models import Message, Notification
-from messaging.selectors import earlier_versions_in_thread, messages_reported_by
+from messaging.selectors import (
+    earlier_versions_in_thread,
+    has_account_decisions,
+    messages_reported_by,
+)
 from messaging.thread_cache import cache_thread_view, get_cached_thread_view
 
 INBOX_PAGE_SIZE = 25
@@ -60,7 +64,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
     unread = Paginator(Message.unread.unread_for_user(request.user), INBOX_PAGE_SIZE)
     page = unread.get_page(request.GET.get("page"))
     warnings = Notification.objects.unseen_notices_for(request.user)[:INBOX_WARNINGS_SHOWN]
-    return render(request, "messaging/inbox.html", {"page": page, "warnings": warnings})
+    context = {
+        "page": page,
+        "warnings": warnings,
+        "show_decisions": has_account_decisions(request.user.pk),
+    }
+    return render(request, "messaging/inbox.html", context)
 
 
 @login_required

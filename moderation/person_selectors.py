@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db.models import Case as Ranked
-from django.db.models import IntegerField, OuterRef, QuerySet, Value, When
+from django.db.models import IntegerField, OuterRef, Q, QuerySet, Value, When
 
 from audit.models import AuditEntry
 from messaging.models import Message, Notification
@@ -240,4 +240,16 @@ def suspension_notice(user: AbstractBaseUser) -> SuspensionNotice:
                 "-created_at", "-id"
             )[:PERSON_LIST_LIMIT]  # notif_user_idx
         ),
+    )
+
+
+def has_account_decisions(user_id: int) -> bool:
+    """Whether the person is under a sanction now or has appealed one (decided
+    appeals too, until their retention ends: the decision is theirs to read), for
+    the inbox's link to "Decisions about your account". One query, an EXISTS over
+    sanction_user_idx."""
+    return (
+        Sanction.objects.of_user(user_id)
+        .filter(Q(ended_at__isnull=True) | Q(appeal__isnull=False))
+        .exists()
     )

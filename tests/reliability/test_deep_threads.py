@@ -33,7 +33,7 @@ THREAD_VIEW_QUERY_BUDGET = 8
 ADMIN_PAGE_QUERY_BUDGET = 13
 LIST_QUERY_BUDGET = 5
 # One more: whether the inbox links the decisions about the account
-# (moderation's account_decisions template tag, one EXISTS).
+# (moderation's account decisions reader, one EXISTS).
 INBOX_QUERY_BUDGET = LIST_QUERY_BUDGET + 1
 
 
