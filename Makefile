@@ -42,6 +42,7 @@ run: demo-data
 	@echo "  Moderation desk: http://$(HOST):$(PORT)/admin/"
 	@echo "    moderator login: moderator / moderate-2026   (superuser: admin / moderate-2026)"
 	@echo "  Review queue:     http://$(HOST):$(PORT)/admin/moderation/case/   (demo reports about zeno and priya)"
+	@echo "  Appeals:          http://$(HOST):$(PORT)/admin/moderation/appeal/   (priya appeals a warning)"
 	@echo "  User pages:       http://$(HOST):$(PORT)/"
 	@echo "    any demo user (for example amara) / demo-password-2026"
 	@echo "  Background jobs:  a worker runs beside the server (log: var/worker.log)"

@@ -17,7 +17,6 @@ from unfold.decorators import display
 
 from admin_ext.admin.base import DeskModelAdmin, ReadOnlyAdminMixin
 from admin_ext.admin.filters import YesNoFilter
-from moderation.durations import until_words
 from moderation.models import DELETED_ACCOUNT, Case, Sanction
 from moderation_site.time_format import time_element
 
@@ -90,9 +89,10 @@ class SanctionAdmin(ReadOnlyAdminMixin, DeskModelAdmin):
 
     @display(description="until", ordering="ends_at")
     def display_until(self, sanction: Sanction) -> SafeString | str:
+        # The column says "until": the moment alone, or that none was set.
         if sanction.ends_at is None:
-            return until_words(None)
-        return format_html("until {}", time_element(sanction.ends_at))
+            return "when lifted"
+        return time_element(sanction.ends_at)
 
     @display(description="ended", ordering="ended_at")
     def display_ended(self, sanction: Sanction) -> SafeString | str:

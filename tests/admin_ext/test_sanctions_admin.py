@@ -45,7 +45,7 @@ def test_the_desk_sees_who_is_under_what_and_how_it_ended(moderator_client, hist
     assert len(listed(response)) == 3
     assertContains(response, "Ended on time")
     assertContains(response, "Lifted by a moderator (moderator)")
-    assertContains(response, "until lifted")
+    assertContains(response, "when lifted")
     assertContains(response, 'class="msgadmin-link">bob</a>')
 
 
