@@ -74,6 +74,13 @@ class SanctionQuerySet(models.QuerySet):
     def of_user(self, user_id: int) -> Self:
         return self.filter(user_id=user_id)
 
+    def strikes(self) -> Self:
+        """What weighs on a person's next case (its priority): their sanctions in
+        force or lifted by a moderator, not those overturned on appeal (they should
+        not have been) nor those that ended on time (a timed strike weighs for its
+        time)."""
+        return self.exclude(ending__in=("overturned", "expired"))
+
 
 class AppealQuerySet(models.QuerySet):
     def undecided(self) -> Self:

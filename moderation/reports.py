@@ -18,7 +18,7 @@ from messaging.models import Message
 from messaging.services import deletion_refusal
 from messaging.thread_cache import forget_thread_views_on_commit
 from moderation.evidence import snapshot_evidence
-from moderation.models import MAX_COMMENT_LENGTH, Case, Report
+from moderation.models import MAX_COMMENT_LENGTH, Case, Report, Sanction
 from moderation.service_support import (
     lock_account,
     record_case_entry,
@@ -29,7 +29,8 @@ from moderation.service_support import (
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
-# What counts as an earlier sanction when a case opens (its priority).
+# The audit entries of sanctions (a person's page counts them). What weighs on a
+# new case's priority is Sanction.objects.strikes().
 SANCTIONS = (
     AuditEntry.Action.MESSAGE_HIDDEN,
     AuditEntry.Action.USER_WARNED,
@@ -121,9 +122,7 @@ def _join_open_case(
             reported_user=author,
             account_id=author.pk,
             reported_username=author.get_username(),
-            prior_sanctions=AuditEntry.objects.filter(
-                target_user_id=author.pk, action__in=SANCTIONS
-            ).count(),
+            prior_sanctions=Sanction.objects.of_user(author.pk).strikes().count(),
         )
     is_new_reporter = not case.reports.filter(reporter=reporter).exists()
     now = timezone.now()

@@ -15,7 +15,7 @@ from audit.models import AuditEntry
 from messaging import services as messaging_services
 from messaging.models import Message, MessageHistory, Notification
 from moderation import retention, services
-from moderation.models import Case, Note, Report
+from moderation.models import Case, Note, Report, Sanction
 from moderation.services import CaseAction
 from tests.factories import (
     MessageFactory,
@@ -195,6 +195,31 @@ def test_a_new_case_counts_the_accounts_earlier_sanctions(moderator):
 
     assert second.case != first.case
     assert second.case.prior_sanctions == 2  # a warning and a hidden message
+
+
+def test_a_strike_overturned_or_ended_on_time_no_longer_weighs_on_a_new_case(moderator):
+    first = reported_message()
+    author = first.case.reported_user
+    services.act_on_case(
+        first.case, moderator=moderator, actions=["warn", "hide"], reason="r", warning="stop"
+    )
+    warning, hidden = (
+        Sanction.objects.get(kind=Sanction.Kind.WARN),
+        Sanction.objects.get(kind=Sanction.Kind.HIDE),
+    )
+    Sanction.objects.filter(pk=warning.pk).update(
+        ended_at=timezone.now(), ending=Sanction.Ending.EXPIRED
+    )
+    services.restore_message(
+        Message.objects.get(pk=hidden.message_id),
+        moderator=moderator,
+        reason="overturned",
+        ending=Sanction.Ending.OVERTURNED,
+    )
+
+    second = reported_message(author=author)
+
+    assert second.case.prior_sanctions == 0
 
 
 # --- act_on_case --------------------------------------------------------------------------------
