@@ -51,6 +51,7 @@ FOUR_EYES = (
     "You imposed this sanction: another moderator decides its appeal (four eyes). "
     "A superuser may decide it."
 )
+OWN_APPEAL = "This is your own appeal: another moderator decides it."
 
 
 # --- the person's side ------------------------------------------------------------------
@@ -201,10 +202,13 @@ def reject_appeal(appeal: Appeal, *, moderator: AbstractBaseUser, reason: str) -
 
 def appeal_decision_refusal(appeal: Appeal, *, moderator: AbstractBaseUser) -> str | None:
     """Why ``moderator`` may not ask or decide on ``appeal`` (four eyes), for the
-    page to show instead of its buttons; None when they may."""
-    if not may_decide_appeal(moderator, imposed_by_id=appeal.sanction.imposed_by_id):
-        return FOUR_EYES
-    return None
+    page to show instead of its buttons; None when they may. Nobody decides their
+    own appeal: a moderator may be warned, and files from the people's pages."""
+    if may_decide_appeal(
+        moderator, imposed_by_id=appeal.sanction.imposed_by_id, appellant_id=appeal.user_id
+    ):
+        return None
+    return OWN_APPEAL if appeal.user_id == moderator.pk else FOUR_EYES
 
 
 # --- how the person is told -------------------------------------------------------------
@@ -325,8 +329,12 @@ def _record(
     reason: str = "",
     extra: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """One step's entry: about the person, in the sanction's case, ids only."""
+    """One step's entry: about the person, in the sanction's case, ids only. A
+    moderator's step on their own sanction's appeal (a superuser's override of
+    four eyes) says so: the imposer's id on the sanction may not outlive them."""
     sanction = appeal.sanction
+    is_override = actor.pk == sanction.imposed_by_id and actor.pk != appeal.user_id
+    override = {"four_eyes_override": True} if is_override else {}
     return record_audit_entry(
         action=action,
         actor=actor,
@@ -338,6 +346,7 @@ def _record(
             "appeal_id": appeal.pk,
             "sanction_id": sanction.pk,
             "sanction_kind": sanction.kind,
+            **override,
             **(extra or {}),
         },
     )

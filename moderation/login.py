@@ -39,6 +39,7 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_POST
 
@@ -207,6 +208,7 @@ def _appeal_page(
     )
 
 
+@never_cache
 @require_POST
 def suspended_appeal(request: HttpRequest, sanction_id: int) -> HttpResponse:
     """A suspended person's appeal of their suspension, authorised by the login
@@ -225,6 +227,7 @@ def suspended_appeal(request: HttpRequest, sanction_id: int) -> HttpResponse:
     return _appeal_page(request, sanction, status=400, appeal_form=form)
 
 
+@never_cache
 @require_POST
 def suspended_answer(request: HttpRequest, sanction_id: int) -> HttpResponse:
     """The suspended person's answer to the moderator's question on their appeal."""

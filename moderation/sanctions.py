@@ -292,7 +292,14 @@ def _lift_expired(sanction_id: int, *, user_id: int, now: datetime) -> bool:
         ending=Sanction.Ending.EXPIRED, ended_by=None, now=now,
     ):  # fmt: skip
         return False
-    if sanction.kind == Sanction.Kind.SUSPEND and not user.is_active:
+    # Another suspension still in force (an account let in from its form, then
+    # suspended again) keeps the account shut: only the last one's end lets it in.
+    suspensions_left = Sanction.objects.active().filter(user_id=user.pk, kind=Sanction.Kind.SUSPEND)
+    if (
+        sanction.kind == Sanction.Kind.SUSPEND
+        and not user.is_active
+        and not suspensions_left.exists()
+    ):
         user.is_active = True
         user.save(update_fields=["is_active"])
         Notification.objects.create(

@@ -223,11 +223,14 @@ def overrides_claims(user: Any) -> bool:
     return role_of(user) is Role.SUPERUSER
 
 
-def may_decide_appeal(user: Any, *, imposed_by_id: int | None) -> bool:
+def may_decide_appeal(user: Any, *, imposed_by_id: int | None, appellant_id: int) -> bool:
     """Four eyes: the moderator who imposed a sanction does not decide its appeal
     (nor ask its question); another moderator does. A superuser may override and
-    decide their own. A sanction whose imposer was deleted is anyone's."""
+    decide their own. A sanction whose imposer was deleted is anyone's. Nobody,
+    a superuser neither, decides an appeal of their own (moderators can be warned)."""
     role = role_of(user)
+    if user.pk == appellant_id:
+        return False
     if role is Role.SUPERUSER:
         return True
     return role is Role.MODERATOR and (imposed_by_id is None or imposed_by_id != user.pk)

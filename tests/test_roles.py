@@ -110,3 +110,21 @@ def test_a_permission_of_a_model_not_created_yet_is_left_for_a_later_migration(d
     set_moderators_permissions(global_apps, {("auth", "view_user"), ("moderation", "view_verdict")})
 
     assert moderators_permissions() == {("auth", "view_user")}
+
+
+@pytest.mark.django_db
+def test_four_eyes_on_appeals_with_the_superusers_override_but_never_ones_own():
+    from tests.factories import ModeratorFactory, SuperuserFactory
+
+    imposer, other, superuser = ModeratorFactory(), ModeratorFactory(), SuperuserFactory()
+    person = 10**9
+
+    assert not roles.may_decide_appeal(imposer, imposed_by_id=imposer.pk, appellant_id=person)
+    assert roles.may_decide_appeal(other, imposed_by_id=imposer.pk, appellant_id=person)
+    assert roles.may_decide_appeal(superuser, imposed_by_id=superuser.pk, appellant_id=person)
+    assert roles.may_decide_appeal(other, imposed_by_id=None, appellant_id=person)
+    # A moderator (a superuser too) warned by a colleague does not decide their appeal.
+    assert not roles.may_decide_appeal(other, imposed_by_id=imposer.pk, appellant_id=other.pk)
+    assert not roles.may_decide_appeal(
+        superuser, imposed_by_id=imposer.pk, appellant_id=superuser.pk
+    )
