@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     # After jobs, so `manage.py db_worker` is jobs' (django-tasks-db's, with a heartbeat).
     "django_tasks_db",
     "moderation",
+    "detection",
     "exports",  # CSV exports, below the admin: their rows, columns, writer and job
     "admin_ext",
     # Demo data and the generator: marks the database they fill (never a real one).

@@ -2,10 +2,10 @@
 
 Layers, bottom to top: ``moderation_site`` (settings and infrastructure: cache,
 roles, logs) → ``audit`` → ``jobs`` → ``messaging`` → ``moderation`` →
-``exports`` (CSV exports) → ``admin_ext`` (the admin) and ``fixtures`` (demo
-data). An app adds what it brings to shared machinery (job kinds, dashboard
-figures) by registering it from its ``AppConfig.ready``, so nothing below has to
-import it.
+``detection`` (watched-word rules) → ``exports`` (CSV exports) → ``admin_ext``
+(the admin) and ``fixtures`` (demo data). An app adds what it brings to shared
+machinery (job kinds, dashboard figures) by registering it from its
+``AppConfig.ready``, so nothing below has to import it.
 
 What counts as an import: every ``import`` and ``from ... import`` of an app's
 module (tests and migrations left out), at any depth, since an import inside a
@@ -48,6 +48,7 @@ LAYERS = (
     {"jobs"},
     {"messaging"},
     {"moderation"},
+    {"detection"},
     {"exports"},
     {ADMIN, "fixtures"},
     {WIRING},
