@@ -118,6 +118,7 @@ def create_review_queue(*, size: int = QUEUE_SIZE) -> None:
                     last_reported_at=reported_at,
                     report_count=1,
                     reporter_count=1,
+                    reporter_weight=3,  # one neutral reporter (moderation.reliability)
                 )
             )
         Case.objects.bulk_create(cases, batch_size=1_000)

@@ -10,8 +10,10 @@ from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 # The queue's priority (README, "Reports and cases"): each distinct reporter
-# counts 3, each earlier sanction of the account 2, and a report in the last day
-# 2 (in the last week 1). Ties go to the most recently reported case.
+# counts 3 (Case.reporter_weight: 3 for a new or neutral reporter, more or less
+# by their reliability, moderation.reliability), each earlier sanction of the
+# account 2, and a report in the last day 2 (in the last week 1). Ties go to the
+# most recently reported case.
 PRIORITY_PER_REPORTER = 3
 PRIORITY_PER_PRIOR_SANCTION = 2
 PRIORITY_REPORTED_TODAY = 2
@@ -38,7 +40,7 @@ class CaseQuerySet(models.QuerySet):
             output_field=models.IntegerField(),
         )
         return self.annotate(
-            priority=F("reporter_count") * PRIORITY_PER_REPORTER
+            priority=F("reporter_weight")
             + F("prior_sanctions") * PRIORITY_PER_PRIOR_SANCTION
             + recency
         )

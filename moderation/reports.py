@@ -2,16 +2,28 @@
 joins its author's open case (opened if there is none) with a snapshot of the
 evidence. A moderator flagging a message (``open_case_for_message``) files the
 same kind of report, under their own name, with an audit entry.
+
+A person files at most ``REPORTS_PER_DAY`` reports in any 24 hours (staff are
+not counted: they flag from the desk without a limit anyway). ``report_message``
+locks the author's and the reporter's accounts together, in id order, so two
+reports from one person cannot both pass the limit and two people reporting
+each other cannot deadlock. Each reporter, when they first report in a case,
+adds their weight (``moderation.reliability``) to its priority, except a new or
+unreliable one in a case marked as a possible brigade: when the mark is set, the
+case's weight is counted again without them.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from audit.models import AuditEntry
 from messaging.models import Message
@@ -19,6 +31,7 @@ from messaging.services import deletion_refusal
 from messaging.thread_cache import forget_thread_views_on_commit
 from moderation.evidence import snapshot_evidence
 from moderation.models import MAX_COMMENT_LENGTH, Case, Report, Sanction
+from moderation.reliability import brigade_weight, looks_like_brigade, reporter_reliability
 from moderation.service_support import (
     lock_account,
     record_case_entry,
@@ -40,12 +53,42 @@ SANCTIONS = (
 
 GONE_MESSAGE = "This message was deleted; there is nothing to report."
 DUPLICATE_REPORT = "You have already reported this message. Thank you: a moderator will look at it."
+REPORT_WINDOW = timedelta(hours=24)
+
+
+def daily_limit_reached_until(reporter: AbstractBaseUser, *, now: datetime) -> datetime | None:
+    """When ``reporter`` may report again if they have filed REPORTS_PER_DAY
+    reports in the last 24 hours, else None. One query (report_reporter_idx):
+    the newest REPORTS_PER_DAY-th report in the window, which leaves it last."""
+    limit = settings.REPORTS_PER_DAY
+    if reporter.is_staff or limit <= 0:  # 0: no limit
+        return None
+    oldest_counted = list(
+        Report.objects.filter(reporter=reporter, created_at__gt=now - REPORT_WINDOW)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[limit - 1 : limit]
+    )
+    return oldest_counted[0] + REPORT_WINDOW if oldest_counted else None
+
+
+def _daily_limit_refusal(reporter: AbstractBaseUser) -> ValidationError | None:
+    until = daily_limit_reached_until(reporter, now=timezone.now())
+    if until is None:
+        return None
+    limit = settings.REPORTS_PER_DAY
+    when = formats.date_format(timezone.localtime(until), "DATETIME_FORMAT")
+    return ValidationError(
+        f"You have sent {limit} reports in the last 24 hours, the most we take in a day. "
+        f"Thank you: the moderators are reading them. You can report again after {when}.",
+        code="daily_limit",
+    )
 
 
 def report_refusal(*, reporter: AbstractBaseUser, message: Message) -> ValidationError | None:
     """Why ``reporter`` cannot report ``message`` as loaded, or None: what the
     report page says instead of offering its form, and what ``report_message``
-    checks again on the stored message (one query, for an earlier report)."""
+    checks again on the stored message (two queries: an earlier report, then the
+    daily limit)."""
     if message.is_tombstone:
         return ValidationError(GONE_MESSAGE, code="gone")
     if message.sender_id == reporter.pk:
@@ -56,7 +99,7 @@ def report_refusal(*, reporter: AbstractBaseUser, message: Message) -> Validatio
         )
     if Report.objects.filter(reporter=reporter, reported_message_id=message.pk).exists():
         return ValidationError(DUPLICATE_REPORT, code="duplicate")
-    return None
+    return _daily_limit_refusal(reporter)
 
 
 def reported_message_ids(thread_id: int, reporter_id: int) -> set[int]:
@@ -81,13 +124,15 @@ def report_message(
 
     Refused (ValidationError, nothing written) for an unknown reason, one's own
     message, a deleted or hidden message, and a message this reporter reported
-    before; PermissionDenied outside the reporter's own conversations.
+    before, and past the reporter's daily limit; PermissionDenied outside the
+    reporter's own conversations.
     """
     if reason not in Report.Reason.values:
         raise ValidationError("Choose a reason from the list.", code="reason")
     validate_text(comment, label="A comment", max_length=MAX_COMMENT_LENGTH, required=False)
-    # The author's account first (the lock order: see the module docstring).
-    author = lock_account(message.sender_id)
+    # The accounts first (the lock order: see the module docstring), the
+    # reporter's too, so that their reports are counted one at a time.
+    author = _lock_author_and_reporter(message.sender_id, reporter.pk)
     stored = Message.objects.filter(pk=message.pk).first()
     if stored is None or author is None:
         raise ValidationError(GONE_MESSAGE, code="gone")
@@ -101,6 +146,20 @@ def report_message(
     # The reporter's thread view says "Reported" from now on.
     forget_thread_views_on_commit({stored.thread_id: [reporter.pk]})
     return report
+
+
+def _lock_author_and_reporter(author_id: int | None, reporter_id: int) -> AbstractBaseUser | None:
+    """Lock both accounts in one statement, in id order (two people reporting each
+    other lock in the same order); return the author, or None if gone."""
+    if author_id is None:
+        return None
+    accounts = (
+        get_user_model()
+        ._default_manager.select_for_update()
+        .filter(pk__in={author_id, reporter_id})
+        .order_by("pk")
+    )
+    return next((account for account in accounts if account.pk == author_id), None)
 
 
 def _join_open_case(
@@ -125,6 +184,12 @@ def _join_open_case(
             prior_sanctions=Sanction.objects.of_user(author.pk).strikes().count(),
         )
     is_new_reporter = not case.reports.filter(reporter=reporter).exists()
+    weight = 0
+    if is_new_reporter:
+        reliability = reporter_reliability(reporter.pk)
+        weight = (
+            0 if case.possible_brigade and reliability.is_new_or_unreliable else reliability.weight
+        )
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -143,8 +208,14 @@ def _join_open_case(
     Case.objects.filter(pk=case.pk).update(
         report_count=F("report_count") + 1,
         reporter_count=F("reporter_count") + int(is_new_reporter),
+        reporter_weight=F("reporter_weight") + weight,
         last_reported_at=now,
     )
+    if not case.possible_brigade and looks_like_brigade(case, now=now):
+        # The spike's reporters were counted as they came: count again without them.
+        Case.objects.filter(pk=case.pk).update(
+            possible_brigade=True, reporter_weight=brigade_weight(case)
+        )
     return report
 
 

@@ -1,11 +1,12 @@
 """Reads for moderation's pages that span models: what a case page shows, and
 where a case stands in the review queue (``queue_neighbours``).
 
-``load_case_page`` costs six queries whatever the number of reports, threads or
-notes: the reports in one, the messages around each reported one in two (the
-reading order of every reported thread, then the rows shown:
-``messaging.thread_window.thread_windows``), the names of the people in the reports'
-evidence in one (``moderation.evidence.read_snapshots``), the timeline in one,
+``load_case_page`` costs seven queries whatever the number of reports, threads or
+notes: the reports in one, their reporters' reliability in one
+(``moderation.reliability.reporters_reliability``), the messages around each
+reported one in two (the reading order of every reported thread, then the rows
+shown: ``messaging.thread_window.thread_windows``), the names of the people in
+the reports' evidence in one (``moderation.evidence.read_snapshots``), the timeline in one,
 the notes in one. How the page looks (indentation, links, forms) is the admin's.
 """
 
@@ -22,6 +23,7 @@ from messaging.models import Message, MessageHistory
 from messaging.thread_window import WINDOW_AFTER, WINDOW_BEFORE, ThreadExcerpt, thread_windows
 from moderation.evidence import Evidence, read_snapshots
 from moderation.models import DELETED_ACCOUNT, Case, Note, Report
+from moderation.reliability import NEW_REPORTER, Reliability, reporters_reliability
 
 
 @dataclass
@@ -30,6 +32,8 @@ class ReportEvidence:
     reporter: str  # their name, or "deleted account"
     evidence: Evidence
     message_exists: bool  # the reported message is still there
+    # How far the reporter's reports led to action (the case page only).
+    reliability: Reliability | None = None
 
 
 def reports_evidence(reports: list[Report], *, existing_ids: set[int]) -> list[ReportEvidence]:
@@ -85,7 +89,7 @@ class CasePage:
 
 def load_case_page(case: Case, *, with_notes: bool) -> CasePage:
     """Reports, threads, the names in the reports' evidence, timeline and, when
-    ``with_notes``, the notes about the person: six queries, whatever their number."""
+    ``with_notes``, the notes about the person: seven queries, whatever their number."""
     page = CasePage()
     reports = list(case.reports.select_related("reporter").order_by("created_at", "id"))
     page.reported_ids = {report.reported_message_id for report in reports}
@@ -99,6 +103,10 @@ def load_case_page(case: Case, *, with_notes: bool) -> CasePage:
         page.threads.append(CaseThread(root=messages[0], messages=messages, excerpt=excerpt))
     page.threads.sort(key=lambda thread: (thread.root.timestamp, thread.root.pk))
     page.evidence = reports_evidence(reports, existing_ids=set(existing))
+    reliability = reporters_reliability(report.reporter_id for report in reports)
+    for item in page.evidence:
+        if item.report.reporter_id is not None:  # a deleted reporter has none to show
+            item.reliability = reliability.get(item.report.reporter_id, NEW_REPORTER)
     page.hidden_reported = [
         existing[message_id]
         for message_id in sorted(page.reported_ids)

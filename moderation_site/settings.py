@@ -357,6 +357,9 @@ CLAIM_MINUTES = env_int("CLAIM_MINUTES", 30)
 REPORT_OUTCOME_NOTIFICATIONS = env_bool("REPORT_OUTCOME_NOTIFICATIONS", True)
 # A person may appeal a sanction once, within this many days of it (moderation.appeals).
 APPEAL_WINDOW_DAYS = env_int("APPEAL_WINDOW_DAYS", 20)
+# A person may file this many reports in any 24 hours; more are refused, politely
+# (moderation.reports: report floods are a way to bury moderators).
+REPORTS_PER_DAY = env_int("REPORTS_PER_DAY", 20)
 
 # --- Admin (django-unfold) ------------------------------------------------------
 

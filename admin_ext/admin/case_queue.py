@@ -20,6 +20,9 @@ from moderation.models import Case, Report
 OPEN = "open"
 CLOSED = "closed"
 ALL = "all"
+# An open case marked as a possible brigade (moderation.reliability): its status
+# says so, in the queue and on the case page.
+POSSIBLE_BRIGADE = "possible_brigade"
 # Closed cases are looked up by when they closed; the queue's order (priority)
 # means nothing for them.
 CLOSED_ORDERING = ("-closed_at", "-id")
@@ -27,6 +30,7 @@ CLOSED_ORDERING = ("-closed_at", "-id")
 # The status column: (value, text) → unfold label colour.
 STATUS_LABELS = {
     OPEN: "warning",
+    POSSIBLE_BRIGADE: "danger",
     Case.Resolution.DISMISSED: "info",
     Case.Resolution.ACTIONED: "success",
     Case.Resolution.ACCOUNT_DELETED: "danger",

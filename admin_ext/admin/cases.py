@@ -42,6 +42,7 @@ from admin_ext.admin.base import DeskModelAdmin
 from admin_ext.admin.case_queue import (
     CLOSED,
     OPEN,
+    POSSIBLE_BRIGADE,
     STATUS_LABELS,
     CaseReasonFilter,
     CaseStatusFilter,
@@ -355,6 +356,8 @@ class CaseAdmin(DeskModelAdmin):
 
     @display(description="status", ordering="status", label=STATUS_LABELS)
     def display_status(self, case: Case) -> tuple[str, str]:
+        if case.is_open and case.possible_brigade:
+            return POSSIBLE_BRIGADE, "Open: possible brigade"
         if case.is_open:
             return OPEN, "Open"
         if case.resolution:

@@ -71,6 +71,12 @@ class Case(models.Model):
     # sorts without counting reports per row.
     report_count = models.PositiveIntegerField(default=0)
     reporter_count = models.PositiveIntegerField(default=0)
+    # The sum of its distinct reporters' weights when each first reported in it
+    # (moderation.reliability): what they add to the queue's priority.
+    reporter_weight = models.PositiveIntegerField(default=0)
+    # A spike of reports mostly from new or unreliable reporters (moderation.
+    # reliability.looks_like_brigade): from then on they add nothing to priority.
+    possible_brigade = models.BooleanField(default=False)
     # Sanctions on this account in the audit log when the case opened.
     prior_sanctions = models.PositiveIntegerField(default=0)
     # Set when the case closes (EVIDENCE_RETENTION_DAYS later); only superusers
@@ -180,6 +186,9 @@ class Report(models.Model):
         indexes = [
             # A case's reports, oldest first (case page, distinct reporters).
             models.Index(fields=["case", "created_at"], name="report_case_idx"),
+            # A reporter's newest reports: the daily limit (report_refusal) and
+            # their reliability (moderation.reliability).
+            models.Index(fields=["reporter", "-created_at"], name="report_reporter_idx"),
             # The reports of one message (its admin page).
             models.Index(fields=["reported_message_id"], name="report_message_idx"),
             # purge_expired_evidence: deleted reporters' words past their retention.

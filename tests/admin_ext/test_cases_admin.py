@@ -38,9 +38,10 @@ HOSTILE = "<script>alert(1)</script>"
 # Each with the role policy's look-up of the moderator's group (admin_ext.site).
 QUEUE_QUERY_BUDGET = 8
 # The case page: with one query for the names of everyone in every report's evidence,
-# two for the messages around the reported ones (thread_windows), and one for the
-# cases before and after it in the queue (queue_neighbours).
-CASE_PAGE_QUERY_BUDGET = 13
+# two for the messages around the reported ones (thread_windows), one for the
+# cases before and after it in the queue (queue_neighbours), and one for the
+# reporters' reliability (moderation.reliability.reporters_reliability).
+CASE_PAGE_QUERY_BUDGET = 14
 
 
 def case_url(case: Case, name: str = "change") -> str:

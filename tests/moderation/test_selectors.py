@@ -15,9 +15,9 @@ from tests.factories import ReplyFactory, UserFactory, reported_message
 
 pytestmark = pytest.mark.django_db
 
-# Reports, threads (their reading order, then the messages shown), names in the
-# evidence, timeline, notes.
-CASE_PAGE_QUERIES = 6
+# Reports, their reporters' reliability, threads (their reading order, then the
+# messages shown), names in the evidence, timeline, notes.
+CASE_PAGE_QUERIES = 7
 
 
 def test_a_case_page_holds_each_report_with_its_evidence_and_thread(alice, bob, carol):
