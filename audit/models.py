@@ -72,6 +72,11 @@ class AuditEntry(models.Model):
         # the person (target = actor), reset by a superuser. Never a secret or code.
         SECOND_FACTOR_ENROLLED = "second_factor_enrolled", "Second factor set up"
         SECOND_FACTOR_RESET = "second_factor_reset", "Second factor reset"
+        # Watched-word rules (detection.services); details.rule_id and rule_name.
+        RULE_CREATED = "rule_created", "Watched-word rule created"
+        RULE_CHANGED = "rule_changed", "Watched-word rule changed"
+        RULE_SWITCHED_ON = "rule_switched_on", "Watched-word rule switched on"
+        RULE_SWITCHED_OFF = "rule_switched_off", "Watched-word rule switched off"
 
     created_at = models.DateTimeField(auto_now_add=True)
     actor = models.ForeignKey(

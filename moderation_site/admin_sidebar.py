@@ -76,6 +76,12 @@ ADMIN_NAVIGATION: list[dict[str, Any]] = [
                 "permission": _can("auth.view_user"),
             },
             {
+                "title": "Watched words",
+                "icon": "visibility",
+                "link": reverse_lazy("admin:detection_watchedrule_changelist"),
+                "permission": _can("detection.view_watchedrule"),
+            },
+            {
                 "title": "Audit log",
                 "icon": "policy",
                 "link": reverse_lazy("admin:audit_auditentry_changelist"),

@@ -172,6 +172,21 @@ MODEL_PAGES: dict[str, dict[str, frozenset[Role]]] = {
         "ask": DESK,
         "decide": DESK,
     },
+    # Watched-word rules (detection): the desk reads them and their versions.
+    # Writing one is open to the desk here, but Django's permission decides:
+    # the group holds view only, a superuser gives add/change_watchedrule to
+    # chosen moderators (PERMISSIONS_GIVEN_BY_HAND). A rule changes only through
+    # detection.services.save_rule, never by reverting to a version, and is
+    # switched off rather than deleted (its history stays).
+    "detection.watchedrule": {
+        **_READ,
+        Page.VERSION: DESK,
+        Page.ADD: DESK,
+        Page.CHANGE: DESK,
+        Page.REVERT: NOBODY,
+        action("switch_on"): DESK,
+        action("switch_off"): DESK,
+    },
     # django-tasks-db's own admin: the task queue's rows, for superusers to look at.
     "django_tasks_database.dbtaskresult": {Page.LIST: SUPERUSERS, Page.VIEW: SUPERUSERS},
 }
@@ -213,6 +228,18 @@ MODERATOR_PERMISSIONS: frozenset[tuple[str, str]] = frozenset(
         ("moderation", "view_sanction"),
         ("moderation", "view_appeal"),
         ("moderation", "change_appeal"),
+        # Watched-word rules: read, with their versions; writing is given by hand.
+        ("detection", "view_watchedrule"),
+        ("detection", "view_historicalwatchedrule"),
+    }
+)
+
+# Permissions the policy's pages need that the group does not hold: a superuser
+# gives them to chosen moderators ("moderators with a permission" write rules).
+PERMISSIONS_GIVEN_BY_HAND: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("detection", "add_watchedrule"),
+        ("detection", "change_watchedrule"),
     }
 )
 

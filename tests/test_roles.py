@@ -54,7 +54,11 @@ def test_every_page_the_policy_opens_to_moderators_has_its_permission(model_labe
 
     permission = (app_label, f"{PERMISSION_FOR_PAGE[page]}_{model_name}")
 
-    assert permission in roles.MODERATOR_PERMISSIONS
+    assert permission in roles.MODERATOR_PERMISSIONS | roles.PERMISSIONS_GIVEN_BY_HAND
+
+
+def test_permissions_given_by_hand_are_not_the_groups():
+    assert not roles.PERMISSIONS_GIVEN_BY_HAND & roles.MODERATOR_PERMISSIONS
 
 
 def test_the_page_check_covers_every_kind_of_page_moderators_reach():

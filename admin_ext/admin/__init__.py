@@ -17,6 +17,7 @@ from admin_ext.admin import (  # noqa: F401
     jobs,
     message_history,
     messages,
+    rules,
     sanctions,
     users,
 )

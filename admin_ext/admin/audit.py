@@ -202,6 +202,11 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, CsvExportAdminMixin, DeskModelAdmin):
             AuditEntry.Action.SECOND_FACTOR_ENROLLED: "info",
             # Opens the account to a password alone until its owner sets one up again.
             AuditEntry.Action.SECOND_FACTOR_RESET: "warning",
+            AuditEntry.Action.RULE_CREATED: "info",
+            AuditEntry.Action.RULE_CHANGED: "info",
+            # A rule that acts holds messages back; one switched off lets them go.
+            AuditEntry.Action.RULE_SWITCHED_ON: "warning",
+            AuditEntry.Action.RULE_SWITCHED_OFF: "success",
         },
     )
     def display_action(self, entry: AuditEntry) -> tuple[str, str]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.contrib import admin
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.test import Client, RequestFactory
@@ -27,6 +27,8 @@ from django.urls import URLResolver, reverse
 from admin_ext.site import requested_pages
 from audit.models import AuditEntry
 from audit.services import record_audit_entry
+from detection.models import WatchedRule
+from detection.services import save_rule
 from jobs.models import Job
 from jobs.tasks import run_job
 from messaging import services
@@ -126,6 +128,18 @@ def world(db):
     # Imposed by the superuser: the moderator may decide it (four eyes), and the
     # superuser may override.
     appeal = AppealFactory(sanction__user=alice, sanction__imposed_by=accounts[Role.SUPERUSER])
+    # The policy opens writing rules to the desk and Django's permission decides:
+    # this moderator is one a superuser gave it to.
+    accounts[Role.MODERATOR].user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="detection",
+            codename__in=["add_watchedrule", "change_watchedrule"],
+        )
+    )
+    rule = save_rule(
+        WatchedRule(name="Threats", kind="words", words="kill you"),
+        actor=accounts[Role.MODERATOR],
+    )
     ids = {
         "messaging.message": message.pk,
         "messaging.messagehistory": MessageHistory.objects.get().pk,
@@ -138,11 +152,13 @@ def world(db):
         "moderation.case": case.pk,
         "moderation.sanction": SanctionFactory(user=alice, case=case).pk,
         "moderation.appeal": appeal.pk,
+        "detection.watchedrule": rule.pk,
         "django_tasks_database.dbtaskresult": str(task.id),
     }
     versions = {
         "messaging.message": Message.versions.filter(id=message.pk).first().history_id,
         "auth.user": alice.versions.first().history_id,
+        "detection.watchedrule": rule.history.get().history_id,
     }
     return {"accounts": accounts, "ids": ids, "versions": versions, "message": message}
 
