@@ -77,6 +77,7 @@ class AuditEntry(models.Model):
         RULE_CHANGED = "rule_changed", "Watched-word rule changed"
         RULE_SWITCHED_ON = "rule_switched_on", "Watched-word rule switched on"
         RULE_SWITCHED_OFF = "rule_switched_off", "Watched-word rule switched off"
+        BACKTEST_STARTED = "backtest_started", "Watched-word rule backtest started"
 
     created_at = models.DateTimeField(auto_now_add=True)
     actor = models.ForeignKey(

@@ -50,3 +50,16 @@ def message_with_hits(rules: list[Rule]) -> str:
     tail = f" so {elongated}, and {dotted}!"
     chat = (_CHAT * (MESSAGE_LENGTH // len(_CHAT) + 1))[: MESSAGE_LENGTH - len(tail)]
     return chat + tail
+
+
+BACKTEST_WORDS = 20
+
+
+def backtest_words() -> list[str]:
+    """The backtest benchmark's rule: BACKTEST_WORDS words, one the generator's
+    common word (so the rule catches ~8% of messages and the per-chunk report and
+    sanction lookups run), the rest made up."""
+    from bench.data import COMMON_WORD
+
+    generator = random.Random(61)  # noqa: S311 - benchmark data, not secrets
+    return [COMMON_WORD, *(_made_up_word(generator) for _ in range(BACKTEST_WORDS - 1))]

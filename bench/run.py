@@ -49,6 +49,7 @@ CASES = [
     ("export", ("ours", "baseline"), "CSV export of every message (vs import-export's default)"),
     ("inbox", ("ours", "baseline"), "Unread inbox page of the busiest user (vs .only() per-row)"),
     ("rule_matching", ("ours",), "Match a 1,000-character message against 1,000 rules"),
+    ("rule_backtest", ("ours",), "Backtest a 20-word rule over every message"),
     # The moderators' pages, each timed on its second request (bench.cases.admin_page).
     ("message_changelist", ("ours",), "Page: messages list, first page of 100"),
     ("message_unread", ("ours",), "Page: messages list, unread"),
@@ -72,10 +73,11 @@ PAGE_CASES = {name for name, _, title in CASES if title.startswith("Page:")}
 # 1M, none at larger scales.
 SLOW_BASELINES = {("export", "baseline"), ("account_deletion", "baseline")}
 # Ours, but proportional to the whole table: one run above 1M (~100 s at 10M).
-ONE_RUN_ABOVE_1M = {("export", "ours")}
+ONE_RUN_ABOVE_1M = {("export", "ours"), ("rule_backtest", "ours")}
 PAGE_BUDGET_SECONDS = 0.25
-# Cases with a budget of their own (issue 16: matching under 1 ms median).
-CASE_BUDGET_SECONDS = {"rule_matching": 0.001}
+# Cases with a budget of their own (issue 16: matching under 1 ms median, a
+# backtest over 1M messages under 60 s).
+CASE_BUDGET_SECONDS = {"rule_matching": 0.001, "rule_backtest": 60.0}
 
 
 @dataclass(frozen=True)
@@ -294,7 +296,8 @@ def render_table(
         f"Medians of {runs} runs, each in a fresh process (the slow baselines: 1 run, at 1M "
         "only). Pages: server time of the page's second request in the process "
         f"(✗: over {PAGE_BUDGET_SECONDS * 1000:.0f} ms; rule matching: over "
-        f"{CASE_BUDGET_SECONDS['rule_matching'] * 1000:.0f} ms). Peak RSS is the whole process "
+        f"{CASE_BUDGET_SECONDS['rule_matching'] * 1000:.0f} ms; a backtest: over "
+        f"{CASE_BUDGET_SECONDS['rule_backtest']:.0f} s). Peak RSS is the whole process "
         "(Python, Django and the data).",
     ]
     return "\n".join(lines)

@@ -36,6 +36,7 @@ class Job(models.Model):
     class Kind(models.TextChoices):
         EXPORT = "export", "CSV export"
         ACCOUNT_DELETION = "account_deletion", "Account deletion"
+        RULE_BACKTEST = "rule_backtest", "Watched-word rule backtest"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"

@@ -186,6 +186,8 @@ MODEL_PAGES: dict[str, dict[str, frozenset[Role]]] = {
         Page.REVERT: NOBODY,
         action("switch_on"): DESK,
         action("switch_off"): DESK,
+        # Backtesting only reads past messages: any moderator, writer or not.
+        "backtest": DESK,
     },
     # django-tasks-db's own admin: the task queue's rows, for superusers to look at.
     "django_tasks_database.dbtaskresult": {Page.LIST: SUPERUSERS, Page.VIEW: SUPERUSERS},

@@ -207,6 +207,7 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, CsvExportAdminMixin, DeskModelAdmin):
             # A rule that acts holds messages back; one switched off lets them go.
             AuditEntry.Action.RULE_SWITCHED_ON: "warning",
             AuditEntry.Action.RULE_SWITCHED_OFF: "success",
+            AuditEntry.Action.BACKTEST_STARTED: "info",
         },
     )
     def display_action(self, entry: AuditEntry) -> tuple[str, str]:

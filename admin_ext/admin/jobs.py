@@ -41,6 +41,7 @@ from unfold.contrib.filters.admin import RadioFilter
 from unfold.decorators import action, display
 
 from admin_ext.admin.base import DeskModelAdmin, ReadOnlyAdminMixin
+from admin_ext.admin.job_backtest import backtest_context
 from audit.models import AuditEntry
 from jobs.export_files import stored_export_file
 from jobs.models import STALLED_AFTER, Job
@@ -232,6 +233,7 @@ class JobAdmin(ReadOnlyAdminMixin, DeskModelAdmin):
             else None,
             "stalled_after_minutes": int(STALLED_AFTER.total_seconds() // 60),
             "deleted_accounts": deleted_accounts(job),
+            **backtest_context(job, admin_site_name=self.admin_site.name),
             "retry_url": reverse(f"{self.admin_site.name}:jobs_job_retry", args=[job.pk])
             if job.can_retry and self.may_act_on(request, job)
             else None,
@@ -365,7 +367,12 @@ class JobAdmin(ReadOnlyAdminMixin, DeskModelAdmin):
             result,
             key=lambda name: (RESULT_ORDER.index(name) if name in RESULT_ORDER else 99, name),
         )
-        return [(name.replace("_", " "), result[name]) for name in names]
+        # Lists (a backtest's sample) are shown by their own part of the page.
+        return [
+            (name.replace("_", " "), result[name])
+            for name in names
+            if not isinstance(result[name], list | dict)
+        ]
 
 
 def deleted_accounts(job: Job) -> list[tuple[int, str]]:
