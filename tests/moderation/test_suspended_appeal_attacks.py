@@ -6,15 +6,12 @@ The person's other pages: test_appeal_attacks.py.
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from unittest import mock
 
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth import SESSION_KEY
-from django.test import Client
-from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
@@ -22,67 +19,17 @@ from audit.models import AuditEntry
 from messaging.models import Notification
 from moderation.login import APPEAL_TOKEN_MAX_AGE, EXPIRED_FORM, appeal_token
 from moderation.models import Appeal, Sanction
-from moderation.services import (
-    file_appeal,
-    lift_expired_sanctions,
-    lift_suspension,
-    suspend_user,
-    warn_user,
+from moderation.services import lift_expired_sanctions, lift_suspension, suspend_user, warn_user
+from tests.moderation.appeal_attack_support import (
+    DECISIONS,
+    log_in_suspended,
+    logged_in,
+    suspended_url,
+    token_from,
+    without_csrf,
 )
-from tests.factories import PASSWORD, ModeratorFactory
 
 pytestmark = pytest.mark.django_db
-
-LOGIN = reverse("login")
-DECISIONS = reverse("moderation:decisions")
-SECRET_WORDS = "Zqxwv my private appeal words"
-
-
-@pytest.fixture
-def kim(db):
-    return ModeratorFactory(username="kimthemoderator")
-
-
-@pytest.fixture
-def warning(alice, kim):
-    warn_user(alice, moderator=kim, reason="spam", warning="Stop sending links.")
-    return Sanction.objects.get(kind=Sanction.Kind.WARN)
-
-
-@pytest.fixture
-def appeal(alice, warning):
-    return file_appeal(warning, user=alice, text=SECRET_WORDS)
-
-
-@pytest.fixture
-def suspended(alice, kim):
-    suspend_user(alice, moderator=kim, reason="spam")
-    alice.refresh_from_db()
-    return Sanction.objects.get(kind=Sanction.Kind.SUSPEND)
-
-
-def logged_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def token_from(response) -> str:
-    match = re.search(r'name="token" value="([^"]+)"', response.content.decode())
-    assert match, "the page holds no token"
-    return match.group(1)
-
-
-def log_in_suspended(client, username: str = "alice", password: str = PASSWORD):
-    return client.post(LOGIN, {"username": username, "password": password})
-
-
-def suspended_url(name: str, sanction: Sanction) -> str:
-    return reverse(f"moderation:suspended_{name}", args=[sanction.pk])
-
-
-def without_csrf(response) -> str:
-    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
 
 
 # --- the suspended page's token -----------------------------------------------------------
