@@ -66,6 +66,8 @@ class AuditEntry(models.Model):
         # A moderator took a case to work on (moderation.claims), or let it go.
         CASE_CLAIMED = "case_claimed", "Case claimed"
         CASE_RELEASED = "case_released", "Case released"
+        # A report spike marked the case a possible brigade (no actor: the system).
+        CASE_MARKED_BRIGADE = "case_marked_brigade", "Case marked possible brigade"
         RETENTION_CHANGED = "retention_changed", "Evidence retention changed"
         EVIDENCE_PURGED = "evidence_purged", "Evidence purged"
         # Staff's second factor for the admin (admin_ext.second_factor): set up by

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.core.cache import cache
@@ -37,7 +38,7 @@ MAX_PROBLEMS_SHOWN = 5
 # unreachable leaves a process's matcher stale for at most this long.
 RULES_VERSION_KEY = "detection:rules-version"
 RULES_VERSION_SECONDS = 300
-_built: tuple[str, Matcher] | None = None
+_built: tuple[str, ActiveRules] | None = None
 
 
 def _shown_problems(problems: list[str]) -> list[str]:
@@ -166,10 +167,20 @@ def _record_switch(rule: WatchedRule, *, actor: AbstractBaseUser | None, reason:
     )
 
 
-def current_matcher() -> Matcher:
-    """The matcher of the active rules, built once per process and rebuilt when
-    a save has replaced the version token (or it expired, or the cache is out:
-    then every call builds, which is slower but never stale)."""
+@dataclass(frozen=True, slots=True)
+class ActiveRules:
+    """The active rules as the sending path reads them: their matcher, and each
+    rule by id (its name, action and refusal message)."""
+
+    matcher: Matcher
+    by_id: dict[int, WatchedRule]
+
+
+def current_rules() -> ActiveRules:
+    """The active rules, built once per process and rebuilt when a save has
+    replaced the version token (or it expired, or the cache is out: then every
+    call builds, which is slower but never stale). No query while the version
+    holds: one cache read."""
     global _built
     version = cache.get(RULES_VERSION_KEY)
     if version is None:
@@ -178,7 +189,16 @@ def current_matcher() -> Matcher:
     built = _built
     if version is not None and built is not None and built[0] == version:
         return built[1]
-    matcher = Matcher.build(rule.as_rule() for rule in WatchedRule.objects.active_rules())
+    rules = list(WatchedRule.objects.active_rules())
+    active = ActiveRules(
+        matcher=Matcher.build(rule.as_rule() for rule in rules),
+        by_id={rule.pk: rule for rule in rules},
+    )
     if version is not None:
-        _built = (version, matcher)
-    return matcher
+        _built = (version, active)
+    return active
+
+
+def current_matcher() -> Matcher:
+    """The matcher of the active rules (``current_rules``)."""
+    return current_rules().matcher

@@ -141,10 +141,12 @@ def reporters_reliability(reporter_ids: Iterable[int | None]) -> dict[int, Relia
 def looks_like_brigade(case: Case, *, now: datetime) -> bool:
     """Whether ``case``'s reports of the last BRIGADE_WINDOW are a possible
     brigade: at least BRIGADE_REPORTS of them, BRIGADE_SHARE or more from new or
-    unreliable reporters (a deleted reporter counts as new). One query, two when
+    unreliable reporters (a deleted reporter counts as new; a rule's reports
+    are left out). One query, two when
     the reports are enough to ask who sent them."""
     recent = list(
         case.reports.filter(created_at__gt=now - BRIGADE_WINDOW)  # report_case_idx
+        .filter(rule_id__isnull=True)  # a rule's reports are nobody's pile-on
         .order_by()
         .values_list("reporter_id", flat=True)
     )
@@ -159,12 +161,13 @@ def looks_like_brigade(case: Case, *, now: datetime) -> bool:
 
 def brigade_weight(case: Case) -> int:
     """What ``case``'s reporters add to its priority once it is a possible
-    brigade: only those neither new nor unreliable count. Two queries."""
-    reporter_ids = set(
-        case.reports.exclude(reporter=None).order_by().values_list("reporter_id", flat=True)
-    )
+    brigade: only those neither new nor unreliable count, and the system (a
+    rule's reports) as one neutral reporter. Two queries."""
+    reporters = set(case.reports.order_by().values_list("reporter_id", "rule_id"))
+    reporter_ids = {reporter_id for reporter_id, _ in reporters if reporter_id is not None}
+    automatic = any(rule_id is not None for _, rule_id in reporters)
     reliability = reporters_reliability(reporter_ids)
-    return sum(
+    return NEUTRAL_WEIGHT * automatic + sum(
         found.weight
         for found in (reliability.get(pk, NEW_REPORTER) for pk in reporter_ids)
         if not found.is_new_or_unreliable

@@ -26,12 +26,18 @@ from django.db.models import F
 from django.utils import formats, timezone
 
 from audit.models import AuditEntry
+from audit.services import record_audit_entry
 from messaging.models import Message
 from messaging.services import deletion_refusal
 from messaging.thread_cache import forget_thread_views_on_commit
 from moderation.evidence import snapshot_evidence
 from moderation.models import MAX_COMMENT_LENGTH, Case, Report, Sanction
-from moderation.reliability import brigade_weight, looks_like_brigade, reporter_reliability
+from moderation.reliability import (
+    NEW_REPORTER,
+    brigade_weight,
+    looks_like_brigade,
+    reporter_reliability,
+)
 from moderation.service_support import (
     lock_account,
     record_case_entry,
@@ -140,7 +146,7 @@ def report_message(
         raise PermissionDenied("You can only report messages of your own conversations.")
     if refusal := report_refusal(reporter=reporter, message=stored):
         raise refusal
-    report = _join_open_case(
+    report = join_open_case(
         author, reporter=reporter, message=stored, reason=reason, comment=comment
     )
     # The reporter's thread view says "Reported" from now on.
@@ -162,19 +168,24 @@ def _lock_author_and_reporter(author_id: int | None, reporter_id: int) -> Abstra
     return next((account for account in accounts if account.pk == author_id), None)
 
 
-def _join_open_case(
+def join_open_case(
     author: AbstractBaseUser,
     *,
-    reporter: AbstractBaseUser,
+    reporter: AbstractBaseUser | None,
     message: Message,
     reason: str,
     comment: str,
     duplicate: str = DUPLICATE_REPORT,
+    automatic: dict | None = None,
 ) -> Report:
     """A report of ``message`` by ``reporter`` in ``author``'s open case (opened
     if there is none), with its evidence and the case's counts. The caller holds
     the author's account lock and checked the message (lock order: see
-    ``moderation.services``)."""
+    ``moderation.services``).
+
+    ``automatic`` (``moderation.automatic``: the rule's id and name, what it
+    matched) makes it a rule's report, without a reporter: the system counts as
+    one neutral reporter in a case, a brigade or not."""
     case = Case.objects.select_for_update().open().filter(reported_user=author).first()
     if case is None:
         case = Case.objects.create(
@@ -183,14 +194,19 @@ def _join_open_case(
             reported_username=author.get_username(),
             prior_sanctions=Sanction.objects.of_user(author.pk).strikes().count(),
         )
-    is_new_reporter = not case.reports.filter(reporter=reporter).exists()
+    if automatic is None:
+        is_new_reporter = not case.reports.filter(reporter=reporter).exists()
+    else:
+        is_new_reporter = not case.reports.filter(rule_id__isnull=False).exists()
     weight = 0
     if is_new_reporter:
-        reliability = reporter_reliability(reporter.pk)
-        weight = (
-            0 if case.possible_brigade and reliability.is_new_or_unreliable else reliability.weight
-        )
+        reliability = NEW_REPORTER if automatic else reporter_reliability(reporter.pk)
+        doubtful = not automatic and case.possible_brigade and reliability.is_new_or_unreliable
+        weight = 0 if doubtful else reliability.weight
     now = timezone.now()
+    evidence = snapshot_evidence(message)
+    if automatic:
+        evidence["automatic"] = automatic
     try:
         with transaction.atomic():
             report = Report.objects.create(
@@ -199,8 +215,10 @@ def _join_open_case(
                 reported_message_id=message.pk,
                 reason=reason,
                 comment=comment,
-                evidence=snapshot_evidence(message),
+                evidence=evidence,
                 created_at=now,
+                rule_id=automatic["rule_id"] if automatic else None,
+                rule_name=automatic["rule_name"] if automatic else "",
             )
     except IntegrityError:
         # The same report sent twice at once: the first one won.
@@ -215,6 +233,13 @@ def _join_open_case(
         # The spike's reporters were counted as they came: count again without them.
         Case.objects.filter(pk=case.pk).update(
             possible_brigade=True, reporter_weight=brigade_weight(case)
+        )
+        record_audit_entry(
+            action=AuditEntry.Action.CASE_MARKED_BRIGADE,
+            actor=None,
+            target_user_id=case.account_id,
+            target_username=case.reported_username,
+            case_id=case.pk,
         )
     return report
 
@@ -248,7 +273,7 @@ def open_case_for_message(
     # The rules of sanctions: staff and superusers are for superusers.
     if refusal := deletion_refusal(actor=moderator, user=author, verb="act on"):
         raise ValidationError(f"No case was opened: {refusal}.")
-    report = _join_open_case(
+    report = join_open_case(
         author,
         reporter=moderator,
         message=stored,

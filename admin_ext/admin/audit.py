@@ -196,6 +196,7 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, CsvExportAdminMixin, DeskModelAdmin):
             AuditEntry.Action.NOTE_ADDED: "info",
             AuditEntry.Action.CASE_CLAIMED: "info",
             AuditEntry.Action.CASE_RELEASED: "info",
+            AuditEntry.Action.CASE_MARKED_BRIGADE: "warning",
             AuditEntry.Action.RETENTION_CHANGED: "info",
             AuditEntry.Action.ACCOUNT_CHANGED: "warning",
             AuditEntry.Action.GROUP_CHANGED: "warning",

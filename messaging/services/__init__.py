@@ -29,6 +29,7 @@ from messaging.services.messages import (
     set_message_hidden,
     set_read_state,
     validate_message,
+    withdraw_notification,
 )
 
 __all__ = [
@@ -56,4 +57,5 @@ __all__ = [
     "set_message_hidden",
     "set_read_state",
     "validate_message",
+    "withdraw_notification",
 ]

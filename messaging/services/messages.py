@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from audit.models import AuditEntry
 from audit.services import record_audit_entry
+from messaging.content_checks import Verdict, act_on_message, check_content
 from messaging.events import read_state_changed
 from messaging.models import Message, MessageHistory, Notification
 from messaging.thread_cache import forget_thread_on_commit
@@ -37,7 +38,7 @@ def validate_message(message: Message) -> None:
     message.clean_fields(exclude=_RELATION_FIELDS)
 
 
-def _hold_accounts(user_ids: Iterable[int | None]) -> set[int]:
+def _hold_accounts(user_ids: Iterable[int | None], *, for_update: bool = False) -> set[int]:
     """Keep the given accounts from being deleted until this transaction ends;
     return the ids of those that still exist (a deletion that was under way has
     finished by then).
@@ -49,7 +50,9 @@ def _hold_accounts(user_ids: Iterable[int | None]) -> set[int]:
     the account row first and then its messages, and the two would deadlock.
     Taking the account rows first keeps a single lock order: a write and a
     deletion then wait for each other. ``FOR KEY SHARE`` is the lock those
-    checks take: it waits for a deletion, never for other writes.
+    checks take: it waits for a deletion, never for other writes. A write a
+    content check will act on (``messaging.content_checks``) takes ``FOR UPDATE``
+    instead, the lock that action takes on the author's account.
     """
     ids = sorted({user_id for user_id in user_ids if user_id is not None})
     if not ids:
@@ -60,8 +63,16 @@ def _hold_accounts(user_ids: Iterable[int | None]) -> set[int]:
         return {pk for (pk,) in accounts}  # SQLite runs one writing transaction at a time
     sql, params = accounts.query.sql_with_params()
     with connection.cursor() as cursor:
-        cursor.execute(f"{sql} FOR KEY SHARE", params)
+        cursor.execute(f"{sql} {'FOR UPDATE' if for_update else 'FOR KEY SHARE'}", params)
         return {pk for (pk,) in cursor.fetchall()}
+
+
+def _checked_content(content: str) -> list[Verdict]:
+    """Validate ``content`` (empty, too long, NUL) and run the content checks on
+    it: before any lock or write, so a refusal costs nothing. Returns the
+    verdicts that act once the message is written."""
+    validate_message(Message(content=content))
+    return check_content(content)
 
 
 def _refuse_unless_account_exists(held: set[int], user: AbstractBaseUser) -> None:
@@ -74,13 +85,15 @@ def send_message(*, sender: AbstractBaseUser, receiver: AbstractBaseUser, conten
     """Start a new thread: ``sender`` writes ``content`` to ``receiver``."""
     if receiver.pk == sender.pk:
         raise ValidationError("You cannot send a message to yourself.", code="self")
-    held = _hold_accounts([sender.pk, receiver.pk])  # see _hold_accounts: before any write
+    acting = _checked_content(content)
+    # See _hold_accounts: before any write.
+    held = _hold_accounts([sender.pk, receiver.pk], for_update=bool(acting))
     _refuse_unless_account_exists(held, sender)
     if not receiver.is_active or receiver.pk not in held:
         raise ValidationError("This person cannot receive messages.", code="inactive")
     message = Message(sender=sender, receiver=receiver, content=content)
-    validate_message(message)
     message.save()
+    act_on_message(acting, message)
     return message
 
 
@@ -91,10 +104,11 @@ def reply(*, sender: AbstractBaseUser, parent: Message, content: str) -> Message
     # says why). An account deletion running at the same time then either sees
     # this reply (and keeps the parent as a tombstone) or has removed or emptied
     # the parent already (and the reply is refused below).
+    acting = _checked_content(content)
     people = Message.objects.filter(pk=parent.pk).values_list("sender_id", "receiver_id").first()
     if people is None:
         raise ValidationError("The message you are replying to no longer exists.", code="gone")
-    held = _hold_accounts([sender.pk, *people])
+    held = _hold_accounts([sender.pk, *people], for_update=bool(acting))
     _refuse_unless_account_exists(held, sender)
     locked_parent = Message.objects.select_for_update().filter(pk=parent.pk).first()
     if locked_parent is None:
@@ -118,8 +132,8 @@ def reply(*, sender: AbstractBaseUser, parent: Message, content: str) -> Message
     message = Message(
         sender=sender, receiver_id=receiver_id, parent_message=locked_parent, content=content
     )
-    validate_message(message)
     message.save()
+    act_on_message(acting, message)
     return message
 
 
@@ -139,7 +153,11 @@ def edit_message(message: Message, *, editor: AbstractBaseUser, content: str) ->
     # The editor's and the sender's accounts, then the message as stored now
     # (_hold_accounts says why): ``message`` may have been loaded before its
     # author's account was deleted, leaving a tombstone or nothing.
-    held = _hold_accounts([editor.pk, message.sender_id])
+    # A person's own edit is checked like a new message; a moderator's edit of
+    # someone else's words (a redaction, audited below) is not.
+    own_edit = editor.pk == message.sender_id
+    acting = _checked_content(content) if own_edit else []
+    held = _hold_accounts([editor.pk, message.sender_id], for_update=bool(acting))
     _refuse_unless_account_exists(held, editor)
     stored = (
         Message.objects.select_for_update()
@@ -151,13 +169,16 @@ def edit_message(message: Message, *, editor: AbstractBaseUser, content: str) ->
         raise ValidationError("This message no longer exists.", code="gone")
     if message.is_tombstone or stored["is_tombstone"]:
         raise ValidationError("A deleted message cannot be edited.", code="tombstone")
-    if stored["is_hidden"] and editor.pk == message.sender_id:
+    if stored["is_hidden"] and own_edit:
         # Editing would put new words where a moderator hid the old ones.
-        raise ValidationError("A moderator hid this message; it cannot be edited.", code="hidden")
+        raise ValidationError(
+            "The moderators hid this message; it cannot be edited.", code="hidden"
+        )
     message.content = content
     validate_message(message)
     message._history_user = editor  # read by record_edit_history and simple-history
     message.save(update_fields=["content", *EDIT_MARK_FIELDS])
+    act_on_message(acting, message)
     if editor.pk != message.sender_id and stored["content"] != content:
         record_audit_entry(
             action=AuditEntry.Action.MESSAGE_EDITED,
@@ -225,6 +246,16 @@ def notify_receiver(message: Message) -> Notification | None:
         return None
     kind = Notification.Kind.NEW_MESSAGE if message.is_root else Notification.Kind.REPLY
     return Notification.objects.create(user_id=message.receiver_id, message=message, kind=kind)
+
+
+def withdraw_notification(message: Message) -> int:
+    """Take back the receiver's notification of ``message``: a rule hid it as it
+    was sent (``moderation.automatic``), and a notice of a message they cannot
+    read is only the sender reaching them anyway. Returns how many went."""
+    deleted, _ = Notification.objects.filter(
+        message_id=message.pk, kind__in=(Notification.Kind.NEW_MESSAGE, Notification.Kind.REPLY)
+    ).delete()
+    return deleted
 
 
 def mark_read(message: Message, *, reader: AbstractBaseUser) -> None:

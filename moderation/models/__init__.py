@@ -8,6 +8,7 @@ from moderation.models.cases import (
     Case,
     Note,
     Report,
+    automatic_name,
 )
 from moderation.models.sanctions import MAX_APPEAL_LENGTH, Appeal, Sanction
 
@@ -21,4 +22,5 @@ __all__ = [
     "Note",
     "Report",
     "Sanction",
+    "automatic_name",
 ]

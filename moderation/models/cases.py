@@ -27,6 +27,12 @@ MAX_NOTE_LENGTH = 5_000
 DELETED_ACCOUNT = "deleted account"
 
 
+def automatic_name(rule_name: str) -> str:
+    """How the desk names a watched-word rule's action, wherever a person's name
+    would be: "automatic · rule “name”"."""
+    return f"automatic · rule “{rule_name}”"
+
+
 class Case(models.Model):
     """Everything reported about one person, until a moderator closes it.
 
@@ -138,7 +144,8 @@ class Case(models.Model):
 
 
 class Report(models.Model):
-    """One person's report of one message, with the evidence as it was then."""
+    """One person's report of one message, with the evidence as it was then; or
+    a watched-word rule's (``rule_id`` set, no reporter)."""
 
     class Reason(models.TextChoices):
         SPAM = "spam", "Spam or scam"
@@ -180,6 +187,11 @@ class Report(models.Model):
     # When the reporter was told how their report ended (moderation.outcomes):
     # once per report, even if its case is closed again.
     outcome_notified_at = models.DateTimeField(null=True, blank=True)
+    # A report filed by a watched-word rule (moderation.automatic), not a
+    # person: its reporter is empty. Its id and name, not a link: the rule lives
+    # in ``detection``, above this app, and the report outlives its edits.
+    rule_id = models.BigIntegerField(null=True, blank=True)
+    rule_name = models.CharField(max_length=100, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -207,6 +219,17 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"Report #{self.pk} ({self.get_reason_display()})"
+
+    @property
+    def is_automatic(self) -> bool:
+        return self.rule_id is not None
+
+    @property
+    def reporter_name(self) -> str:
+        """Who filed it: the reporter's username, the rule, or "deleted account"."""
+        if self.is_automatic:
+            return automatic_name(self.rule_name)
+        return self.reporter.get_username() if self.reporter else DELETED_ACCOUNT
 
 
 class Note(models.Model):

@@ -23,7 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from moderation.managers import AppealQuerySet, SanctionQuerySet
-from moderation.models.cases import Case
+from moderation.models.cases import DELETED_ACCOUNT, Case, automatic_name
 
 MAX_APPEAL_LENGTH = 2_000
 
@@ -68,6 +68,9 @@ class Sanction(models.Model):
         related_name="+",
     )
     imposed_at = models.DateTimeField(default=timezone.now)
+    # Imposed by a watched-word rule (moderation.automatic), not a moderator:
+    # imposed_by is empty and this names the rule.
+    rule_name = models.CharField(max_length=100, blank=True)
     # None: until a moderator lifts it (or an appeal overturns it).
     ends_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
@@ -112,6 +115,13 @@ class Sanction(models.Model):
     @property
     def is_active(self) -> bool:
         return self.ended_at is None
+
+    @property
+    def imposed_by_name(self) -> str:
+        """Who imposed it: the moderator, the rule, or "deleted account"."""
+        if self.rule_name:
+            return automatic_name(self.rule_name)
+        return self.imposed_by.get_username() if self.imposed_by else DELETED_ACCOUNT
 
 
 class Appeal(models.Model):

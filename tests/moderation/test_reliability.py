@@ -13,6 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from audit.models import AuditEntry
 from moderation.models import Case, Report
 from moderation.reliability import (
     BRIGADE_REPORTS,
@@ -165,6 +166,9 @@ def test_ten_reports_in_an_hour_from_new_reporters_mark_a_possible_brigade(alice
     assert case.possible_brigade
     assert case.reporter_weight == 0  # counted again without them
     assert case.reporter_count == BRIGADE_REPORTS
+    # Marked once, by the system, in the case's timeline.
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.CASE_MARKED_BRIGADE)
+    assert (entry.actor, entry.case_id, entry.target_user_id) == (None, case.pk, alice.pk)
 
 
 def test_nine_reports_are_no_brigade(alice):
