@@ -16,7 +16,8 @@ a message deleted since (its author's account erased) drops out of the sample.
 
 Budget: at most three queries per chunk of CHUNK_SIZE messages (their content and
 hidden flag, which of them were reported, which have a hide sanction), plus
-three at the start. Safe to run again: the job writes nothing but its result,
+three at the start and one per SENDERS_PER_QUERY senders caught at the end
+(which of them a moderator sanctioned). Safe to run again: the job writes nothing but its result,
 so a retry starts from the first chunk with its counts at zero.
 """
 
@@ -46,6 +47,8 @@ if TYPE_CHECKING:
     from jobs.progress import Progress
 
 CHUNK_SIZE = 20_000
+# Below SQLite's limit of variables in one statement.
+SENDERS_PER_QUERY = 10_000
 SAMPLE_SIZE = 50
 DEFAULT_DAYS = 30
 # A year of messages is what a moderator means by "past"; longer periods are
@@ -125,6 +128,7 @@ class BacktestTally:
     reported: int = 0
     hidden: int = 0
     reported_or_hidden: int = 0
+    senders_sanctioned: int = 0
     senders: set[int] = field(default_factory=set)
     threads: set[int] = field(default_factory=set)
     sample: list[dict[str, Any]] = field(default_factory=list)
@@ -138,6 +142,7 @@ class BacktestTally:
             "already_reported": self.reported,
             "already_hidden": self.hidden,
             "reported_or_hidden": self.reported_or_hidden,
+            "senders_sanctioned": self.senders_sanctioned,
             "sample": self.sample,
         }
 
@@ -178,8 +183,24 @@ def run_backtest(job: Job, progress: Progress) -> dict[str, Any]:
         after = rows[-1][0]
         tally_chunk(tally, matcher, rows)
         progress.advance(len(rows))
+    tally.senders_sanctioned = sanctioned_senders(tally.senders)
     progress.flush()
     return tally.as_result()
+
+
+def sanctioned_senders(sender_ids: set[int]) -> int:
+    """How many of ``sender_ids`` a moderator has ever sanctioned (hidden a
+    message of, warned, suspended; rules' hides left out, as above): one query
+    per SENDERS_PER_QUERY senders (sanction_user_idx)."""
+    ids = sorted(sender_ids)
+    return sum(
+        Sanction.objects.filter(user_id__in=ids[at : at + SENDERS_PER_QUERY], rule_name="")
+        .order_by()
+        .values("user_id")
+        .distinct()
+        .count()
+        for at in range(0, len(ids), SENDERS_PER_QUERY)
+    )
 
 
 def tally_chunk(tally: BacktestTally, matcher: Matcher, rows: list[tuple]) -> None:
@@ -195,16 +216,20 @@ def tally_chunk(tally: BacktestTally, matcher: Matcher, rows: list[tuple]) -> No
         return
     # report_message_idx and sanction_message_idx; order_by(): the default orderings
     # would sort for nothing.
+    # What people and moderators judged: a rule's own reports and hides (this
+    # one's, once it is on) would only count the rule as agreeing with itself.
     reported = set(
-        Report.objects.filter(reported_message_id__in=caught)
+        Report.objects.filter(reported_message_id__in=caught, rule_id__isnull=True)
         .order_by()
         .values_list("reported_message_id", flat=True)
     )
-    hide_sanctioned = set(
+    hides = list(
         Sanction.objects.filter(kind=Sanction.Kind.HIDE, message_id__in=caught)
         .order_by()
-        .values_list("message_id", flat=True)
+        .values_list("message_id", "rule_name")
     )
+    hidden_by_moderator = {message_id for message_id, rule_name in hides if not rule_name}
+    hidden_by_rule = {message_id for message_id, rule_name in hides if rule_name}
     for message_id, (sender_id, thread_id, is_hidden, matches) in caught.items():
         tally.caught += 1
         if sender_id is not None:
@@ -212,7 +237,9 @@ def tally_chunk(tally: BacktestTally, matcher: Matcher, rows: list[tuple]) -> No
         if thread_id is not None:
             tally.threads.add(thread_id)
         was_reported = message_id in reported
-        was_hidden = is_hidden or message_id in hide_sanctioned
+        was_hidden = message_id in hidden_by_moderator or (
+            is_hidden and message_id not in hidden_by_rule
+        )
         tally.reported += was_reported
         tally.hidden += was_hidden
         tally.reported_or_hidden += was_reported or was_hidden

@@ -19,6 +19,7 @@ from jobs.models import Job
 from jobs.progress import Progress
 from jobs.runner import run_job
 from messaging.models import Message
+from moderation.automatic import RuleFinding, hide_message_automatically
 from moderation.models import Sanction
 from tests.factories import (
     MessageFactory,
@@ -65,8 +66,9 @@ def run(job: Job) -> Job:
 
 @pytest.fixture
 def known_data(alice, bob):
-    """Five caught (two senders, four threads), one reported, one hidden, one
-    with a hide sanction; plus what must not count."""
+    """Six caught (three senders, five threads), one reported, one hidden, one
+    with a moderator's hide sanction, one hidden and reported by a rule; plus
+    what must not count."""
     root = sent("you idiot", sender=alice, receiver=bob)
     reply = ReplyFactory(parent_message=root, content="I will kill   you")
     Message.objects.filter(pk=reply.pk).update(timestamp=on_day(SINCE))
@@ -75,6 +77,9 @@ def known_data(alice, bob):
     sent("IDIOT", sender=alice, receiver=bob, is_hidden=True)
     sanctioned = sent("an idiot idea", sender=alice, receiver=bob, day=UNTIL)
     SanctionFactory(user=alice, kind=Sanction.Kind.HIDE, message_id=sanctioned.pk)
+    # A rule's own hide and report are no one's judgement: they do not count.
+    by_rule = sent("kill you", sender=UserFactory(), receiver=bob, day=UNTIL)
+    hide_message_automatically(by_rule, RuleFinding(rule_id=1, rule_name="Threats", matches=()))
     sent("a kind word", sender=alice, receiver=bob)  # not caught
     sent("idiot", day=SINCE - datetime.timedelta(days=1))  # before the period
     sent("idiot", day=UNTIL + datetime.timedelta(days=1))  # after it
@@ -89,13 +94,14 @@ def test_the_counts_on_a_known_data_set(rule, moderator, known_data):
     assert job.status == Job.Status.SUCCEEDED, job.error
     result = {name: value for name, value in job.result.items() if name != "sample"}
     assert result == {
-        "messages_checked": 6,
-        "messages_caught": 5,
-        "senders": 2,  # alice, and bob who replied
-        "threads": 4,
+        "messages_checked": 7,
+        "messages_caught": 6,
+        "senders": 3,  # alice, bob who replied, and the rule's
+        "threads": 5,
         "already_reported": 1,
         "already_hidden": 2,  # one hidden, one with a hide sanction
         "reported_or_hidden": 3,
+        "senders_sanctioned": 1,  # alice; the rule's sender only by the rule
     }
 
 
@@ -147,7 +153,7 @@ def test_progress_counts_the_messages_of_the_period(rule, moderator, known_data,
     monkeypatch.setattr(backtest, "CHUNK_SIZE", 2)
     job = run(backtest_job(rule, moderator))
 
-    assert (job.progress_done, job.progress_total) == (6, 6)
+    assert (job.progress_done, job.progress_total) == (7, 7)
 
 
 def test_chunks_cost_at_most_three_queries_each(
@@ -156,9 +162,10 @@ def test_chunks_cost_at_most_three_queries_each(
     monkeypatch.setattr(backtest, "CHUNK_SIZE", 2)
     monkeypatch.setattr("jobs.progress.PROGRESS_INTERVAL", 3600)
     job = backtest_job(rule, moderator)
-    # The id range, the count and the total written; three chunks of two messages,
-    # three queries each; progress written after the first chunk and at the end.
-    with django_assert_max_num_queries(3 + 3 * 3 + 2):
+    # The id range, the count and the total written; four chunks of two messages,
+    # three queries each; progress written after the first chunk and at the end;
+    # the caught senders' sanctions.
+    with django_assert_max_num_queries(3 + 4 * 3 + 2 + 1):
         run_backtest(job, Progress(job))
 
 
@@ -182,8 +189,8 @@ def test_a_rerun_after_a_failure_does_not_count_twice(rule, moderator, known_dat
     job = run(job)
 
     assert job.status == Job.Status.SUCCEEDED
-    assert job.result["messages_caught"] == 5
-    assert job.progress_done == 6
+    assert job.result["messages_caught"] == 6
+    assert job.progress_done == 7
 
 
 def test_starting_is_audited(rule, moderator):
@@ -273,7 +280,8 @@ def test_the_job_page_marks_the_matches_and_escapes_the_rest(moderator_client, m
 def test_the_job_page_gives_the_precision_estimate(moderator_client, moderator, rule, known_data):
     page = job_page(moderator_client, run(backtest_job(rule, moderator)))
 
-    assert "3 of 5 caught were already reported or sanctioned" in page
+    assert "3 of 6 caught were already reported or sanctioned" in page
+    assert "1 of its 3 senders had been sanctioned before." in page
 
 
 def test_a_message_deleted_since_vanishes_from_the_sample(moderator_client, moderator, rule):
