@@ -106,7 +106,7 @@ class Message(models.Model):
     )
     read = models.BooleanField(default=False)
     is_tombstone = models.BooleanField(default=False)
-    # Hidden by a moderator (moderation.services.hide_message): people see a
+    # Hidden by the moderators (moderation.services.hide_message): people see a
     # placeholder instead of the content, moderators still see it; restorable.
     is_hidden = models.BooleanField(default=False)
 

@@ -186,7 +186,7 @@ def edit(request: HttpRequest, message_id: int) -> HttpResponse:
             {
                 "title": "Edit message",
                 "quoted": message,
-                "refusal": "A moderator hid this message; it cannot be edited.",
+                "refusal": "The moderators hid this message; it cannot be edited.",
             },
             status=403,
         )

@@ -6,9 +6,11 @@ afterwards (an edit, a hide, an account deletion):
 
     {"taken_at": iso, "message": {...}, "parent": {...} | null, "replies": [{...}]}
 
-each message as ``{"id", "sender_id", "receiver_id", "timestamp", "content",
-"is_tombstone", "is_hidden", "edits": [{"edited_at", "edited_by_id",
-"old_content"}]}``, edits newest first, and ``"is_removed": true`` once
+plus ``"automatic": {"rule_id", "rule_name", "matches": [{"start", "end",
+"text"}]}`` in a watched-word rule's report (``moderation.automatic``; spans in
+the message's content). Each message is ``{"id", "sender_id", "receiver_id",
+"timestamp", "content", "is_tombstone", "is_hidden", "edits": [{"edited_at",
+"edited_by_id", "old_content"}]}``, edits newest first, and ``"is_removed": true`` once
 ``remove_words`` emptied it. People are kept as account ids, never names: a
 name is looked up when the snapshot is shown (``read_snapshots``), so a deleted
 account's name is gone from every snapshot the moment the account is.
@@ -230,3 +232,35 @@ def _read(snapshot: Any, names: dict[int, str]) -> Evidence:
         taken_at=parse_moment(snapshot.get("taken_at")),
         messages=[message for message in shown if message is not None],
     )
+
+
+@dataclass(frozen=True)
+class RuleMatch:
+    """Where a rule matched the reported message, in its content as sent (the
+    snapshot's): ``content[start:end] == text``."""
+
+    start: int
+    end: int
+    text: str
+
+
+def rule_matches(snapshot: Any) -> list[RuleMatch]:
+    """The matches a rule's report keeps (``evidence["automatic"]["matches"]``),
+    each only while it still names the words at its place in the snapshot's
+    message: stored JSON that does not fit is skipped, never an error."""
+    snapshot = snapshot if isinstance(snapshot, dict) else {}
+    automatic = snapshot.get("automatic")
+    message = snapshot.get("message")
+    stored = automatic.get("matches") if isinstance(automatic, dict) else None
+    content = message.get("content") if isinstance(message, dict) else None
+    if not isinstance(stored, list) or not isinstance(content, str):
+        return []
+    found = []
+    for match in stored:
+        match = match if isinstance(match, dict) else {}
+        start, end, text = match.get("start"), match.get("end"), match.get("text")
+        # type(), not isinstance(): a JSON true is no offset.
+        fits = type(start) is int and type(end) is int and isinstance(text, str)
+        if fits and 0 <= start < end and content[start:end] == text:
+            found.append(RuleMatch(start=start, end=end, text=text))
+    return found

@@ -21,19 +21,22 @@ from django.utils import timezone
 from audit.models import AuditEntry
 from messaging.models import Message, MessageHistory
 from messaging.thread_window import WINDOW_AFTER, WINDOW_BEFORE, ThreadExcerpt, thread_windows
-from moderation.evidence import Evidence, read_snapshots
-from moderation.models import DELETED_ACCOUNT, Case, Note, Report
+from moderation.evidence import Evidence, RuleMatch, read_snapshots, rule_matches
+from moderation.models import Case, Note, Report
 from moderation.reliability import NEW_REPORTER, Reliability, reporters_reliability
 
 
 @dataclass
 class ReportEvidence:
     report: Report
-    reporter: str  # their name, or "deleted account"
+    reporter: str  # Report.reporter_name: their name, the rule, or "deleted account"
     evidence: Evidence
     message_exists: bool  # the reported message is still there
-    # How far the reporter's reports led to action (the case page only).
+    # How far the reporter's reports led to action (the case page only; never
+    # for a rule's report, which has no record of its own).
     reliability: Reliability | None = None
+    # A rule's report: what it matched (``moderation.automatic``).
+    rule_matches: list[RuleMatch] = field(default_factory=list)
 
 
 def reports_evidence(reports: list[Report], *, existing_ids: set[int]) -> list[ReportEvidence]:
@@ -43,9 +46,10 @@ def reports_evidence(reports: list[Report], *, existing_ids: set[int]) -> list[R
     return [
         ReportEvidence(
             report=report,
-            reporter=report.reporter.get_username() if report.reporter else DELETED_ACCOUNT,
+            reporter=report.reporter_name,
             evidence=evidence,
             message_exists=report.reported_message_id in existing_ids,
+            rule_matches=rule_matches(report.evidence) if report.is_automatic else [],
         )
         for report, evidence in zip(reports, snapshots, strict=True)
     ]
@@ -105,7 +109,8 @@ def load_case_page(case: Case, *, with_notes: bool) -> CasePage:
     page.evidence = reports_evidence(reports, existing_ids=set(existing))
     reliability = reporters_reliability(report.reporter_id for report in reports)
     for item in page.evidence:
-        if item.report.reporter_id is not None:  # a deleted reporter has none to show
+        # A deleted reporter has none to show, nor a rule (no reporter either).
+        if item.report.reporter_id is not None:
             item.reliability = reliability.get(item.report.reporter_id, NEW_REPORTER)
     page.hidden_reported = [
         existing[message_id]

@@ -325,8 +325,7 @@ class AppealAdmin(DeskModelAdmin):
 
     @display(description="imposed by")
     def display_imposed_by(self, appeal: Appeal) -> str:
-        imposer = appeal.sanction.imposed_by
-        return imposer.get_username() if imposer else "—"
+        return appeal.sanction.imposed_by_name
 
     @display(description="waiting since")
     def display_waiting(self, appeal: Appeal) -> SafeString:

@@ -11,26 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
 
+from admin_ext.marks import highlighted
 from detection.backtest import sample_messages
 from jobs.models import Job
-
-
-def highlighted(text: str, spans: list[tuple[int, int]]) -> SafeString:
-    """``text`` escaped, each span wrapped in <mark>. Spans outside the text or
-    overlapping an earlier one (the message was edited since) are left out."""
-    pieces: list[str] = []
-    at = 0
-    for start, end in sorted(spans):
-        if start < at or end <= start or end > len(text):
-            continue
-        pieces.append(escape(text[at:start]))
-        pieces.append(f"<mark>{escape(text[start:end])}</mark>")
-        at = end
-    pieces.append(escape(text[at:]))
-    return mark_safe("".join(pieces))  # noqa: S308 - every piece of text went through escape
 
 
 def precision_text(result: dict[str, Any]) -> str:
@@ -38,11 +22,15 @@ def precision_text(result: dict[str, Any]) -> str:
     known = result.get("reported_or_hidden", 0)
     if not caught:
         return "It would have caught nothing in this period."
-    return (
+    estimate = (
         f"{known:,} of {caught:,} caught were already reported or sanctioned "
         f"({100 * known // caught}%): a floor on its precision, since the desk never saw "
         "most messages."
     )
+    if "senders_sanctioned" not in result:  # a backtest run before it was counted
+        return estimate
+    sanctioned, senders = result["senders_sanctioned"], result.get("senders", 0)
+    return f"{estimate} {sanctioned:,} of its {senders:,} senders had been sanctioned before."
 
 
 def backtest_context(job: Job, *, admin_site_name: str) -> dict[str, Any]:

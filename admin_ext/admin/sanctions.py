@@ -17,7 +17,7 @@ from unfold.decorators import display
 
 from admin_ext.admin.base import DeskModelAdmin, ReadOnlyAdminMixin
 from admin_ext.admin.filters import YesNoFilter
-from moderation.models import DELETED_ACCOUNT, Case, Sanction
+from moderation.models import Case, Sanction
 from moderation_site.time_format import time_element
 
 
@@ -85,7 +85,7 @@ class SanctionAdmin(ReadOnlyAdminMixin, DeskModelAdmin):
 
     @display(description="imposed by")
     def display_imposed_by(self, sanction: Sanction) -> str:
-        return sanction.imposed_by.get_username() if sanction.imposed_by else DELETED_ACCOUNT
+        return sanction.imposed_by_name
 
     @display(description="until", ordering="ends_at")
     def display_until(self, sanction: Sanction) -> SafeString | str:

@@ -88,7 +88,7 @@ def test_a_reported_threat_is_hidden_and_its_author_warned(page: Page) -> None:
     # 5. Jun no longer sees the threat; zeno reads the warning and acknowledges it.
     log_in_to_user_pages(page, "jun")
     page.goto(f"/messages/{threat.pk}/")
-    expect(page.locator(f"#m{threat.pk}")).to_contain_text("Hidden by a moderator")
+    expect(page.locator(f"#m{threat.pk}")).to_contain_text("Hidden by the moderators")
     expect(page.get_by_text("I know where you live")).to_have_count(0)
     log_out(page)
 

@@ -128,7 +128,7 @@ def test_a_hidden_message_is_appealed_from_a_phone(
     log_in_to_user_pages(page, "carla")
     page.goto(f"/messages/{hidden.pk}/")
     node = page.locator(f"#m{hidden.pk}")
-    expect(node).to_contain_text("Hidden by a moderator")
+    expect(node).to_contain_text("Hidden by the moderators")
     node.get_by_role("link", name="Appeal").click()
     expect(page.get_by_role("heading", name="Appeal a decision")).to_be_visible()
     # Her own words, quoted so she knows what she appeals.

@@ -92,7 +92,7 @@ def test_a_hidden_message_shows_no_earlier_versions_even_to_its_sender(
         hide_message(edited_answer, moderator=moderator, reason="Rude")
 
     response = browser.get(thread_url(edited_answer))
-    assertContains(response, "Hidden by a moderator")
+    assertContains(response, "Hidden by the moderators")
     for text in ("Hi Alice, sorry", "Hi Alice<", "Hello Alice", EARLIER):
         assertNotContains(response, text)
 

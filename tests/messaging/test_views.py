@@ -683,7 +683,7 @@ def test_edit_with_empty_content_shows_the_error_and_writes_nothing(client, conv
 
 # --- hidden messages ------------------------------------------------------------------
 
-HIDDEN = "Hidden by a moderator"
+HIDDEN = "Hidden by the moderators"
 
 
 @pytest.fixture
@@ -787,7 +787,9 @@ def test_the_sender_cannot_open_the_edit_page_of_a_hidden_message(
 
     response = getattr(client, method)(edit_url(hidden_root), {"content": "Sorry, rephrased"})
 
-    assertContains(response, "A moderator hid this message; it cannot be edited.", status_code=403)
+    assertContains(
+        response, "The moderators hid this message; it cannot be edited.", status_code=403
+    )
     assertContains(response, HIDDEN, status_code=403)
     assertNotContains(response, "Hello Bob", status_code=403)
     assertNotContains(response, "<textarea", status_code=403)

@@ -257,7 +257,7 @@ def test_a_hidden_message_shows_the_placeholder_not_its_content_and_is_refused(
     response = client.post(report_url(from_alice), {"reason": "spam"})
 
     for answer in (page, response):
-        assertContains(answer, "Hidden by a moderator")
+        assertContains(answer, "Hidden by the moderators")
         assertContains(answer, "A moderator has already hidden this message.")
         assertNotContains(answer, "Send me your password")
     assertNotContains(page, 'name="reason"')
