@@ -154,6 +154,9 @@ def test_the_appeal_of_a_rules_hide_reaches_its_form_from_the_thread(alice, bob,
     assertContains(response, "Send appeal")
     assertContains(response, AUTOMATIC_WORDS)
     assertContains(response, "you badword")  # their own words, quoted back to them
+    # Nobody took it: any moderator decides.
+    assertContains(response, "A moderator decides;")
+    assertNotContains(response, "who did not take it")
 
 
 def test_an_ended_rules_hide_no_longer_offers_an_appeal(alice, bob, moderator, alice_client):
