@@ -3,6 +3,8 @@ decision and answering a moderator's question on it."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from moderation.models import MAX_APPEAL_LENGTH, MAX_COMMENT_LENGTH, Report
@@ -31,6 +33,13 @@ class AppealForm(forms.Form):
         help_text="Why the moderators should look at their decision again. A moderator who did "
         f"not take it reads this. You can appeal once. Up to {MAX_APPEAL_LENGTH:,} characters.",
     )
+
+    def __init__(self, *args: Any, automatic: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if automatic:  # a watched-word rule's hide: nobody took it
+            self.fields["text"].help_text = self.fields["text"].help_text.replace(
+                "A moderator who did not take it reads this.", "A moderator reads this."
+            )
 
 
 class AnswerForm(forms.Form):

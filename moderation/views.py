@@ -111,7 +111,9 @@ def appeal_sanction(request: HttpRequest, sanction_id: int) -> HttpResponse:
     )
     if (appeal := appeal_of(sanction)) is not None:
         return redirect("moderation:appeal", appeal.pk)
-    form = AppealForm(request.POST if request.method == "POST" else None)
+    form = AppealForm(
+        request.POST if request.method == "POST" else None, automatic=bool(sanction.rule_name)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             appeal = services.file_appeal(
